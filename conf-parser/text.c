@@ -1,0 +1,182 @@
+/*
+ * Description text (§2.4): decode_text = URI-unescape, then decode as Perl's
+ * lax "utf8" (malformed sequences become U+FFFD, exactly where Encode puts
+ * them); encode_text = percent-encode every byte outside 0x20-0x7E plus '%'
+ * and ':', with upper-case hex.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "pctconf.h"
+
+static int
+hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* UTF8SKIP of Perl on a 64-bit build */
+static size_t
+utf8_skip(unsigned char c)
+{
+	if (c < 0xC0)
+		return 1;
+	if (c < 0xE0)
+		return 2;
+	if (c < 0xF0)
+		return 3;
+	if (c < 0xF8)
+		return 4;
+	if (c < 0xFC)
+		return 5;
+	if (c < 0xFE)
+		return 6;
+	if (c == 0xFE)
+		return 7;
+	return 13;
+}
+
+/* OFFUNISKIP: bytes Perl needs to encode uv */
+static size_t
+uni_skip(uint64_t uv)
+{
+	if (uv < 0x80)
+		return 1;
+	if (uv < 0x800)
+		return 2;
+	if (uv < 0x10000)
+		return 3;
+	if (uv < 0x200000)
+		return 4;
+	if (uv < 0x4000000)
+		return 5;
+	if (uv < 0x80000000)
+		return 6;
+	if (uv < ((uint64_t)1 << 36))
+		return 7;
+	return 13;
+}
+
+static bool
+is_cont(unsigned char c)
+{
+	return (c & 0xC0) == 0x80;
+}
+
+/*
+ * Encode.xs convert_utf8_multi_seq: returns the code point (0 = malformed)
+ * and the number of bytes examined in *rlen.
+ */
+static uint64_t
+multi_seq(const unsigned char *s, size_t len, size_t *rlen)
+{
+	const unsigned char *start = s;
+	size_t skip = utf8_skip(*s);
+	uint64_t uv = skip >= 7 ? 0 : (*s & (0x1F >> (skip - 2)));
+	bool overflowed = false;
+
+	len--;
+	s++;
+	while (len--) {
+		if (!is_cont(*s)) {
+			*rlen = (size_t)(s - start);
+			return 0;
+		}
+		if (uv & ((uint64_t)0x3F << 58))
+			overflowed = true;
+		uv = (uv << 6) | (*s & 0x3F);
+		s++;
+	}
+	*rlen = (size_t)(s - start);
+	if (overflowed || *rlen > uni_skip(uv)) {
+		*rlen = 1;
+		return 0;
+	}
+	return uv;
+}
+
+static void
+perl_utf8_decode(const unsigned char *s, size_t len, struct strbuf *out)
+{
+	static const char fffd[] = "\xEF\xBF\xBD";
+	const unsigned char *e = s + len;
+
+	while (s < e) {
+		size_t ulen = 1, skip;
+		uint64_t uv;
+
+		if (*s < 0x80) {
+			strbuf_addch(out, *s++);
+			continue;
+		}
+		if (is_cont(*s))
+			goto malformed;
+		skip = utf8_skip(*s);
+		if (s + skip > e) {
+			if (e - s >= 2)
+				multi_seq(s, (size_t)(e - s), &ulen);
+			else
+				ulen = 1;
+			goto malformed;
+		}
+		uv = multi_seq(s, skip, &ulen);
+		if (uv == 0)
+			goto malformed;
+		strbuf_add(out, s, skip);
+		s += skip;
+		continue;
+malformed:
+		if (ulen == 0)
+			ulen = 1;
+		strbuf_add(out, fffd, 3);
+		s += ulen;
+	}
+}
+
+char *
+pctconf_decode_text(const char *s, size_t len, size_t *outlen)
+{
+	struct strbuf raw = STRBUF_INIT, out = STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '%' && i + 2 < len &&
+		    hexval((unsigned char)s[i + 1]) >= 0 && hexval((unsigned char)s[i + 2]) >= 0) {
+			strbuf_addch(&raw, hexval((unsigned char)s[i + 1]) * 16 +
+						   hexval((unsigned char)s[i + 2]));
+			i += 2;
+		} else {
+			strbuf_addch(&raw, s[i]);
+		}
+	}
+	perl_utf8_decode((const unsigned char *)strbuf_str(&raw), raw.len, &out);
+	strbuf_release(&raw);
+	return strbuf_detach(&out, outlen);
+}
+
+void
+pctconf_encode_text(const char *s, size_t len, struct strbuf *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c > 0x7E || c == '%' || c == ':') {
+			strbuf_addch(out, '%');
+			strbuf_addch(out, hex[c >> 4]);
+			strbuf_addch(out, hex[c & 15]);
+		} else {
+			strbuf_addch(out, c);
+		}
+	}
+}

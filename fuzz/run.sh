@@ -1,0 +1,41 @@
+#!/bin/sh
+# Build the libFuzzer targets with clang and run them.
+#   fuzz/run.sh short   a quick run (CI): 20 s per target
+#   fuzz/run.sh long    the documented long run (make fuzz): 15 min per target
+# Seeds come from the fixture corpus; new inputs go to build/fuzz/corpus-*.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+mode=${1:-short}
+case "$mode" in
+short) secs=${FUZZ_SECONDS:-20} ;;
+long) secs=${FUZZ_SECONDS:-900} ;;
+*) echo "usage: $0 short|long" >&2; exit 2 ;;
+esac
+out="$top/build/fuzz"
+mkdir -p "$out"
+[ -f "$top/build/plain/config.h" ] || { echo "run after the plain build (tests/run-all.sh)" >&2; exit 1; }
+libsrc=$(ls "$top"/conf-parser/*.c)
+for target in parse propstr; do
+	bin="$out/fuzz-$target"
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-I"$top/build/plain" -I"$top/conf-parser" \
+		"$top/fuzz/fuzz-$target.c" $libsrc -o "$bin" -lpthread
+	corpus="$out/corpus-$target"
+	mkdir -p "$corpus"
+	cp "$top"/tests/fixtures/conf/*.conf "$corpus"/ 2>/dev/null || true
+	# inputs that once crashed stay in the seed corpus as regression tests
+	cp "$top"/tests/fixtures/fuzz/"$target"-* "$corpus"/ 2>/dev/null || true
+	if [ "$target" = propstr ]; then
+		grep -h -o '^[a-z0-9]*: .*' "$top"/tests/fixtures/conf/*.conf | sed 's/^[a-z0-9]*: //' |
+			split -l 1 - "$corpus/line-" 2>/dev/null || true
+	fi
+	echo "fuzz-$target: ${secs}s"
+	if ! CORRAL_ZONETAB="$top/tests/fixtures/zone.tab" \
+		"$bin" -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+		-print_final_stats=1 "$corpus" >"$out/log-$target" 2>&1; then
+		tail -n 60 "$out/log-$target"
+		echo "fuzz-$target FAILED (crash input saved in $top)" >&2
+		exit 1
+	fi
+	grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' "$out/log-$target" || true
+done

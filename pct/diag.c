@@ -1,0 +1,65 @@
+/*
+ * Printing the problems found in a file: "FILE:LINE: message" lines, the
+ * way `pct fmt` and `pct lint` report them.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "pct.h"
+
+/* Multi-line Proxmox messages ("format error\nip: ...") on one line. */
+char *
+pct_flatten(const char *msg)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = msg;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (n) {
+			if (sb.len)
+				strbuf_addstr(&sb, "; ");
+			strbuf_add(&sb, p, n);
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+/* "vm 100 - text" -> "text" */
+static const char *
+skip_vm_prefix(const char *msg)
+{
+	const char *p = msg;
+
+	if (strncmp(p, "vm ", 3) != 0)
+		return msg;
+	p += 3;
+	while (pct_isdigit((unsigned char)*p))
+		p++;
+	return strncmp(p, " - ", 3) == 0 ? p + 3 : msg;
+}
+
+void
+pct_print_diag(FILE *f, const char *path, const struct pctconf_diag *d, bool lint)
+{
+	_cleanup_free_ char *flat = NULL;
+
+	if (lint && d->key && d->detail) {
+		flat = pct_flatten(d->detail);
+		fprintf(f, "%s:%u: %s%s: %s\n", path, d->line,
+			d->level == PCTCONF_WARNING ? "warning: " : "", d->key, flat);
+		return;
+	}
+	flat = pct_flatten(lint ? skip_vm_prefix(d->msg) : d->msg);
+	if (d->line)
+		fprintf(f, "%s:%u: %s%s\n", path, d->line,
+			lint && d->level == PCTCONF_WARNING ? "warning: " : "", flat);
+	else
+		fprintf(f, "%s: %s\n", path, flat);
+}
