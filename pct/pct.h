@@ -57,14 +57,19 @@ struct pct_cmd {
 };
 
 extern const struct pct_cmd pct_cmd_config;
+extern const struct pct_cmd pct_cmd_console;
 extern const struct pct_cmd pct_cmd_create;
 extern const struct pct_cmd pct_cmd_destroy;
+extern const struct pct_cmd pct_cmd_enter;
+extern const struct pct_cmd pct_cmd_exec;
 extern const struct pct_cmd pct_cmd_fmt;
 extern const struct pct_cmd pct_cmd_help;
 extern const struct pct_cmd pct_cmd_lint;
 extern const struct pct_cmd pct_cmd_list;
 extern const struct pct_cmd pct_cmd_listsnapshot;
 extern const struct pct_cmd pct_cmd_pending;
+extern const struct pct_cmd pct_cmd_pull;
+extern const struct pct_cmd pct_cmd_push;
 extern const struct pct_cmd pct_cmd_reboot;
 extern const struct pct_cmd pct_cmd_set;
 extern const struct pct_cmd pct_cmd_shutdown;
