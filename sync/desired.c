@@ -227,6 +227,7 @@ struct build {
 	cJSON *volumes;	  /* pod spec volumes */
 	cJSON *mounts;	  /* container volumeMounts */
 	cJSON *pvcs;	  /* PVC objects */
+	const char *secret; /* name of the CT's Secret, when there is one */
 };
 
 static const char *
@@ -595,13 +596,38 @@ pod_hostname(const struct build *b)
 static const char keeper_script[] =
 	"trap 'exit 0' TERM INT; while :; do sleep 86400 & wait $!; done";
 
+/*
+ * Persistent rootfs, first step (init container, the CT's own image): copy
+ * the image's root filesystem into the rootfs volume, once. Other file
+ * systems (the volume itself, /proc, /sys, /dev, the ConfigMap) are not
+ * crossed. The markers live inside the volume.
+ */
+static const char seed_script[] =
+	"set -e; if [ ! -e /rootfs/.corral/seeded ]; then "
+	"cp -a --one-file-system /. /rootfs/; mkdir -p /rootfs/.corral; "
+	": > /rootfs/.corral/first-start; : > /rootfs/.corral/seeded; fi";
+
+/*
+ * Persistent rootfs, the CT itself: /proc, /sys and /dev bound in, then its
+ * init (or the keeper) chrooted into the volume. exec keeps the signal path:
+ * SIGTERM reaches the CT's PID 1 directly.
+ */
+static const char chroot_script[] =
+	"set -e; for d in proc sys dev; do mkdir -p \"/rootfs/$d\"; "
+	"mount --rbind \"/$d\" \"/rootfs/$d\"; done; exec chroot /rootfs \"$@\"";
+
 static void
 map_command(struct build *b, cJSON *c)
 {
 	const char *ep = get(b, "entrypoint");
-	cJSON *cmd;
+	cJSON *cmd = arr(c, "command");
 
-	cmd = arr(c, "command");
+	if (b->privileged) {
+		cJSON_AddItemToArray(cmd, cJSON_CreateString("/bin/sh"));
+		cJSON_AddItemToArray(cmd, cJSON_CreateString("-c"));
+		cJSON_AddItemToArray(cmd, cJSON_CreateString(chroot_script));
+		cJSON_AddItemToArray(cmd, cJSON_CreateString("sh"));
+	}
 	if (ep && *ep) {
 		/* the init command with its arguments, split on blanks as LXC does */
 		_cleanup_free_ char *copy = xstrdup(ep);
@@ -614,6 +640,61 @@ map_command(struct build *b, cJSON *c)
 	cJSON_AddItemToArray(cmd, cJSON_CreateString("/bin/sh"));
 	cJSON_AddItemToArray(cmd, cJSON_CreateString("-c"));
 	cJSON_AddItemToArray(cmd, cJSON_CreateString(keeper_script));
+}
+
+/* The persistent rootfs' init containers: seed once, then the guest setup. */
+static void
+map_init_containers(struct build *b, cJSON *podspec, const char *secret)
+{
+	cJSON *ics = arr(podspec, "initContainers"), *c, *m;
+
+	c = cJSON_CreateObject();
+	str(c, "name", "seed");
+	str(c, "image", get(b, "ostemplate"));
+	m = arr(c, "command");
+	cJSON_AddItemToArray(m, cJSON_CreateString("/bin/sh"));
+	cJSON_AddItemToArray(m, cJSON_CreateString("-c"));
+	cJSON_AddItemToArray(m, cJSON_CreateString(seed_script));
+	boolean(obj(c, "securityContext"), "privileged", true);
+	m = arr(c, "volumeMounts");
+	{
+		cJSON *vm = cJSON_CreateObject();
+
+		str(vm, "name", "rootfs");
+		str(vm, "mountPath", "/rootfs");
+		cJSON_AddItemToArray(m, vm);
+	}
+	cJSON_AddItemToArray(ics, c);
+
+	c = cJSON_CreateObject();
+	str(c, "name", "prestart");
+	str(c, "image", b->set->prestart_image);
+	m = arr(c, "command");
+	cJSON_AddItemToArray(m, cJSON_CreateString("/corral-prestart"));
+	cJSON_AddItemToArray(m, cJSON_CreateString("/etc/corral/ct.conf"));
+	cJSON_AddItemToArray(m, cJSON_CreateString("/rootfs"));
+	cJSON_AddItemToArray(m, cJSON_CreateString("--secrets=/etc/corral/secrets"));
+	m = arr(c, "volumeMounts");
+	{
+		cJSON *vm = cJSON_CreateObject();
+
+		str(vm, "name", "rootfs");
+		str(vm, "mountPath", "/rootfs");
+		cJSON_AddItemToArray(m, vm);
+		vm = cJSON_CreateObject();
+		str(vm, "name", "conf");
+		str(vm, "mountPath", "/etc/corral");
+		boolean(vm, "readOnly", true);
+		cJSON_AddItemToArray(m, vm);
+		if (secret) {
+			vm = cJSON_CreateObject();
+			str(vm, "name", "secrets");
+			str(vm, "mountPath", "/etc/corral/secrets");
+			boolean(vm, "readOnly", true);
+			cJSON_AddItemToArray(m, vm);
+		}
+	}
+	cJSON_AddItemToArray(ics, c);
 }
 
 static void
@@ -851,11 +932,41 @@ statefulset(struct build *b, const char *name)
 	boolean(c, "stdin", true);
 	boolean(c, "tty", true);
 	cJSON_AddItemToObject(c, "volumeMounts", b->mounts);
+	if (b->privileged)
+		map_init_containers(b, podspec, b->secret);
 	cJSON_AddItemToArray(arr(podspec, "containers"), c);
+	if (b->privileged && b->secret) {
+		cJSON *v = cJSON_CreateObject();
+
+		str(v, "name", "secrets");
+		str(obj(v, "secret"), "secretName", b->secret);
+		cJSON_AddItemToArray(b->volumes, v);
+	}
 	cJSON_AddItemToObject(podspec, "volumes", b->volumes);
 	b->mounts = NULL;
 	b->volumes = NULL;
 	return o;
+}
+
+static void
+b64(struct strbuf *sb, const char *raw, size_t len)
+{
+	static const char tbl[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
+
+	for (i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)(unsigned char)raw[i] << 16;
+
+		if (i + 1 < len)
+			v |= (unsigned)(unsigned char)raw[i + 1] << 8;
+		if (i + 2 < len)
+			v |= (unsigned char)raw[i + 2];
+		strbuf_addch(sb, tbl[(v >> 18) & 63]);
+		strbuf_addch(sb, tbl[(v >> 12) & 63]);
+		strbuf_addch(sb, i + 1 < len ? tbl[(v >> 6) & 63] : '=');
+		strbuf_addch(sb, i + 2 < len ? tbl[v & 63] : '=');
+	}
 }
 
 /* Valid UTF-8 as Go's utf8.Valid sees it (no overlongs, surrogates or NUL). */
@@ -908,7 +1019,7 @@ configmap(struct build *b, const char *name)
 {
 	cJSON *o = new_object("v1", "ConfigMap", name, b->ns, b->vmid, NULL);
 	const char *raw = b->in->raw;
-	size_t len = b->in->rawlen, i;
+	size_t len = b->in->rawlen;
 	bool utf8;
 
 	/* ConfigMap data must be UTF-8; anything else goes as binaryData */
@@ -918,25 +1029,34 @@ configmap(struct build *b, const char *name)
 
 		str(obj(o, "data"), "ct.conf", text);
 	} else {
-		static const char b64[] =
-			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 		struct strbuf sb = STRBUF_INIT;
 
-		for (i = 0; i < len; i += 3) {
-			unsigned v = (unsigned char)raw[i] << 16;
-
-			if (i + 1 < len)
-				v |= (unsigned char)raw[i + 1] << 8;
-			if (i + 2 < len)
-				v |= (unsigned char)raw[i + 2];
-			strbuf_addch(&sb, b64[(v >> 18) & 63]);
-			strbuf_addch(&sb, b64[(v >> 12) & 63]);
-			strbuf_addch(&sb, i + 1 < len ? b64[(v >> 6) & 63] : '=');
-			strbuf_addch(&sb, i + 2 < len ? b64[v & 63] : '=');
-		}
+		b64(&sb, raw, len);
 		str(obj(o, "binaryData"), "ct.conf", strbuf_str(&sb));
 		strbuf_release(&sb);
 	}
+	return o;
+}
+
+/* root's password hash and authorized_keys for the first start */
+static cJSON *
+secret(struct build *b, const char *name)
+{
+	cJSON *o = new_object("v1", "Secret", name, b->ns, b->vmid, NULL), *data;
+	struct strbuf sb = STRBUF_INIT;
+
+	str(o, "type", "Opaque");
+	data = obj(o, "data");
+	if (b->in->password_hash) {
+		b64(&sb, b->in->password_hash, strlen(b->in->password_hash));
+		str(data, "password", sb.buf);
+		strbuf_reset(&sb);
+	}
+	if (b->in->authorized_keys) {
+		b64(&sb, b->in->authorized_keys, strlen(b->in->authorized_keys));
+		str(data, "authorized_keys", sb.buf);
+	}
+	strbuf_release(&sb);
 	return o;
 }
 
@@ -1032,6 +1152,14 @@ syncd_desired(const struct desired_input *in, struct desired *out, struct pct_er
 	o = service(&b, name);
 	stamp_hash(o);
 	cJSON_AddItemToArray(out->objects, o);
+	if (b.privileged && (in->password_hash || in->authorized_keys)) {
+		_cleanup_free_ char *sname = xasprintf("ct-%u-secrets", conf->vmid);
+
+		o = secret(&b, sname);
+		stamp_hash(o);
+		cJSON_AddItemToArray(out->objects, o);
+		b.secret = desired_object_name(o);
+	}
 	{
 		cJSON *v = cJSON_CreateObject();
 

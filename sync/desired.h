@@ -33,6 +33,8 @@ struct desired_input {
 	struct desired_caps caps;
 	bool running; /* desired power state */
 	const char *restart_token; /* changes the pod template to force a new pod (reboot) */
+	const char *password_hash;   /* kept by pct create, for the first start */
+	const char *authorized_keys; /* idem */
 };
 
 /* One volume of the CT (rootfs, mpN, unusedN). */

@@ -271,7 +271,48 @@ test_privileged(void)
 	ok(!d.refused, "privileged allowed by corral.conf");
 	ok(cJSON_IsTrue(at(c, "securityContext.privileged")), "privileged container");
 	is_str(s_at(c, "volumeMounts.0.mountPath"), "/rootfs", "the persistent rootfs at /rootfs");
+	is_str(s_at(c, "command.0"), "/bin/sh", "the CT runs through the chroot wrapper");
+	ok(s_at(c, "command.2") && strstr(s_at(c, "command.2"), "exec chroot /rootfs"),
+	   "which binds /proc, /sys, /dev and chroots into the volume");
+	ok(s_at(c, "command.6") && strstr(s_at(c, "command.6"), "trap 'exit 0' TERM"),
+	   "the default PID 1 ends at once on SIGTERM");
+	{
+		const cJSON *ics = at(find(&d, "StatefulSet", "ct-100"), "spec.template.spec.initContainers");
+
+		is_str(s_at(ics, "0.name"), "seed", "first init container: the seed");
+		ok(s_at(ics, "0.command.2") && strstr(s_at(ics, "0.command.2"), "cp -a --one-file-system /. /rootfs/"),
+		   "the seed copies the image's root once");
+		ok(s_at(ics, "0.command.2") && strstr(s_at(ics, "0.command.2"), "/rootfs/.corral/seeded"),
+		   "and marks the volume");
+		is_str(s_at(ics, "1.name"), "prestart", "second: the guest setup");
+		is_str(s_at(ics, "1.command.0"), "/corral-prestart", "corral-prestart");
+		is_str(s_at(ics, "1.image"), settings->prestart_image, "from the prestart image");
+	}
+	ok(!find(&d, "Secret", "ct-100-secrets"), "no Secret without kept credentials");
 	desired_release(&d);
+	{
+		const char *t = "ostemplate: debian\nrootfs: local:vm-100-disk-0,size=4G\nunprivileged: 0\n";
+		struct pctconf *cf = pctconf_parse("/etc/corral/ct/100.conf", 0, t, strlen(t));
+		struct desired_input in = { 0 };
+		struct pct_error *e = NULL;
+		const cJSON *sec;
+
+		in.conf = cf;
+		in.raw = t;
+		in.rawlen = strlen(t);
+		in.settings = settings;
+		in.running = true;
+		in.password_hash = "$6$salt$hash";
+		in.authorized_keys = "ssh-ed25519 AAAA key\n";
+		syncd_desired(&in, &d, &e);
+		sec = find(&d, "Secret", "ct-100-secrets");
+		ok(sec != NULL, "kept credentials go to a Secret");
+		is_str(s_at(sec, "data.password"), "JDYkc2FsdCRoYXNo", "the password hash, base64");
+		is_str(s_at(at(find(&d, "StatefulSet", "ct-100"), "spec.template.spec"), "volumes.2.secret.secretName"),
+		       "ct-100-secrets", "mounted for the guest setup");
+		desired_release(&d);
+		pctconf_free(cf);
+	}
 	d = run("ostemplate: debian\nrootfs: local:vm-100-disk-0,size=4G\nunprivileged: 1\n", true, false);
 	ok(!at(find(&d, "StatefulSet", "ct-100"), "spec.template.spec.hostUsers"),
 	   "no hostUsers where the cluster lacks user namespaces");
