@@ -12,7 +12,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "pct.h"
+#include "pctconf.h"
 #include "state.h"
 
 char *

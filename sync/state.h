@@ -3,12 +3,17 @@
 
 #include <cjson/cJSON.h>
 
-#include "pct.h"
+#include "pctconf.h"
 
 char *pct_state_path(unsigned vmid);
 /* The CT's state object (an empty object when there is none). Caller deletes. */
 cJSON *pct_state_load(unsigned vmid);
 int pct_state_save(unsigned vmid, cJSON *state, struct pct_error **err);
+/*
+ * The desired state of a CT in CORRAL_STATEDIR/ct/<vmid>.state, written by
+ * pct (and by corral-syncd for onboot) under the CT's config lock.
+ */
+
 /* Ask the agent to delete the PVCs of volumes no config references any more. */
 int pct_state_add_destroy(unsigned vmid, char *const *volids, size_t n, struct pct_error **err);
 int pct_state_set_power(unsigned vmid, const char *power, struct pct_error **err);
