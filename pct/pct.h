@@ -59,6 +59,7 @@ struct pct_cmd {
 extern const struct pct_cmd pct_cmd_config;
 extern const struct pct_cmd pct_cmd_console;
 extern const struct pct_cmd pct_cmd_create;
+extern const struct pct_cmd pct_cmd_delsnapshot;
 extern const struct pct_cmd pct_cmd_destroy;
 extern const struct pct_cmd pct_cmd_enter;
 extern const struct pct_cmd pct_cmd_exec;
@@ -71,8 +72,10 @@ extern const struct pct_cmd pct_cmd_pending;
 extern const struct pct_cmd pct_cmd_pull;
 extern const struct pct_cmd pct_cmd_push;
 extern const struct pct_cmd pct_cmd_reboot;
+extern const struct pct_cmd pct_cmd_rollback;
 extern const struct pct_cmd pct_cmd_set;
 extern const struct pct_cmd pct_cmd_shutdown;
+extern const struct pct_cmd pct_cmd_snapshot;
 extern const struct pct_cmd pct_cmd_start;
 extern const struct pct_cmd pct_cmd_status;
 extern const struct pct_cmd pct_cmd_stop;

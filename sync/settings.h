@@ -40,6 +40,7 @@ struct corral_settings {
 	char *default_storage;
 	char *mac_prefix;
 	long wait_timeout; /* seconds pct waits for the agent */
+	long snapshot_timeout; /* seconds a VolumeSnapshot may take to become ready */
 	struct corral_storage *storages;
 	size_t nstorages;
 	struct corral_template *templates;

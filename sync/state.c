@@ -125,3 +125,33 @@ pct_state_power(const cJSON *state)
 
 	return cJSON_IsString(p) ? p->valuestring : "stopped";
 }
+
+int
+pct_state_add_op(unsigned vmid, cJSON *op, char **id, struct pct_error **err)
+{
+	cJSON *state = pct_state_load(vmid), *ops, *g;
+	double gen;
+	char buf[32];
+	int ret;
+
+	g = cJSON_GetObjectItemCaseSensitive(state, "generation");
+	gen = (cJSON_IsNumber(g) ? g->valuedouble : 0) + 1;
+	cJSON_DeleteItemFromObjectCaseSensitive(state, "generation");
+	cJSON_AddNumberToObject(state, "generation", gen);
+	snprintf(buf, sizeof(buf), "%.0f", gen);
+	cJSON_AddStringToObject(op, "id", buf);
+	ops = cJSON_GetObjectItemCaseSensitive(state, "ops");
+	if (!cJSON_IsArray(ops)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(state, "ops");
+		ops = cJSON_AddArrayToObject(state, "ops");
+	}
+	/* keep the queue short: drop requests the agent has long finished */
+	while (cJSON_GetArraySize(ops) >= 32)
+		cJSON_DeleteItemFromArray(ops, 0);
+	cJSON_AddItemToArray(ops, op);
+	ret = pct_state_save(vmid, state, err);
+	cJSON_Delete(state);
+	if (ret == 0)
+		*id = xstrdup(buf);
+	return ret;
+}

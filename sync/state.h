@@ -18,5 +18,12 @@ int pct_state_save(unsigned vmid, cJSON *state, struct pct_error **err);
 int pct_state_add_destroy(unsigned vmid, char *const *volids, size_t n, struct pct_error **err);
 int pct_state_set_power(unsigned vmid, const char *power, struct pct_error **err);
 const char *pct_state_power(const cJSON *state);
+/*
+ * Queue a storage operation for the agent ({"op": "snapshot-create", ...});
+ * it gets an "id" (the new generation), returned in *id. The state takes
+ * ownership of op. The agent reports the outcome in the status file's
+ * "ops" object under that id: {"state": "done"|"failed", "error": ...}.
+ */
+int pct_state_add_op(unsigned vmid, cJSON *op, char **id, struct pct_error **err);
 
 #endif

@@ -1,0 +1,14 @@
+#ifndef PCT_OPS_H
+#define PCT_OPS_H
+
+#include <cjson/cJSON.h>
+
+#include "pct.h"
+
+/* Queue op (taken over) for the agent; the caller holds the CT's lock. */
+int pct_op_run(unsigned vmid, cJSON *op, char **id, struct pct_error **err);
+/* Wait for the agent's answer; *result (may be NULL) gets its details. */
+int pct_op_wait(unsigned vmid, const char *id, long timeout, cJSON **result,
+		struct pct_error **err);
+
+#endif
