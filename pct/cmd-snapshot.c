@@ -174,6 +174,9 @@ cmd_snapshot_exec(struct pct_args *args, struct pct_error **err)
 	ret = reserved(name, err);
 	if (ret < 0)
 		return ret;
+	ret = pct_op_require_agent("snapshot", err);
+	if (ret < 0)
+		return ret;
 	ret = pct_lock(args->vmid, &lk, err);
 	if (ret < 0)
 		return ret;
@@ -229,6 +232,12 @@ cmd_delsnapshot_exec(struct pct_args *args, struct pct_error **err)
 	const char *lock;
 	int ret;
 
+	/* --force removes the section even when the storage side cannot be reached */
+	if (!force) {
+		ret = pct_op_require_agent("delsnapshot", err);
+		if (ret < 0)
+			return ret;
+	}
 	ret = pct_lock(args->vmid, &lk, err);
 	if (ret < 0)
 		return ret;
@@ -272,6 +281,9 @@ cmd_rollback_exec(struct pct_args *args, struct pct_error **err)
 	bool was_running = pct_is_running(args->vmid);
 	int ret;
 
+	ret = pct_op_require_agent("rollback", err);
+	if (ret < 0)
+		return ret;
 	ret = pct_lock(args->vmid, &lk, err);
 	if (ret < 0)
 		return ret;

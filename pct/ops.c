@@ -13,6 +13,15 @@
 #include "state.h"
 
 int
+pct_op_require_agent(const char *verb, struct pct_error **err)
+{
+	if (pct_agent_alive())
+		return 0;
+	return pct_error_set(err, PCT_E_REFUSED,
+			     "corral-syncd is not running: pct %s needs it for the storage step", verb);
+}
+
+int
 pct_op_run(unsigned vmid, cJSON *op, char **id, struct pct_error **err)
 {
 	return pct_state_add_op(vmid, op, id, err);
@@ -42,8 +51,7 @@ pct_op_wait(unsigned vmid, const char *id, long timeout, cJSON **result, struct 
 	if (result)
 		*result = NULL;
 	if (!pct_agent_alive())
-		return pct_error_set(err, PCT_E_TIMEOUT,
-				     "corral-syncd is not running (the request is recorded and runs when it does)");
+		return pct_error_set(err, PCT_E_TIMEOUT, "corral-syncd is not running");
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		cJSON *o = status_op(vmid, id);

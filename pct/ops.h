@@ -5,6 +5,8 @@
 
 #include "pct.h"
 
+/* Refuse at once when the agent does not run (it does the storage step). */
+int pct_op_require_agent(const char *verb, struct pct_error **err);
 /* Queue op (taken over) for the agent; the caller holds the CT's lock. */
 int pct_op_run(unsigned vmid, cJSON *op, char **id, struct pct_error **err);
 /* Wait for the agent's answer; *result (may be NULL) gets its details. */

@@ -15,6 +15,7 @@
 #include "settings.h"
 
 const struct pct_cmd *const pct_cmds[] = {
+	&pct_cmd_clone,
 	&pct_cmd_config,
 	&pct_cmd_console,
 	&pct_cmd_create,
@@ -31,6 +32,8 @@ const struct pct_cmd *const pct_cmds[] = {
 	&pct_cmd_pull,
 	&pct_cmd_push,
 	&pct_cmd_reboot,
+	&pct_cmd_rescan,
+	&pct_cmd_resize,
 	&pct_cmd_rollback,
 	&pct_cmd_set,
 	&pct_cmd_shutdown,

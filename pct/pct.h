@@ -56,6 +56,7 @@ struct pct_cmd {
 	int (*exec)(struct pct_args *args, struct pct_error **err);
 };
 
+extern const struct pct_cmd pct_cmd_clone;
 extern const struct pct_cmd pct_cmd_config;
 extern const struct pct_cmd pct_cmd_console;
 extern const struct pct_cmd pct_cmd_create;
@@ -72,6 +73,8 @@ extern const struct pct_cmd pct_cmd_pending;
 extern const struct pct_cmd pct_cmd_pull;
 extern const struct pct_cmd pct_cmd_push;
 extern const struct pct_cmd pct_cmd_reboot;
+extern const struct pct_cmd pct_cmd_rescan;
+extern const struct pct_cmd pct_cmd_resize;
 extern const struct pct_cmd pct_cmd_rollback;
 extern const struct pct_cmd pct_cmd_set;
 extern const struct pct_cmd pct_cmd_shutdown;

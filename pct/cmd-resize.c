@@ -1,0 +1,197 @@
+/*
+ * pct resize <vmid> <disk> <size> [--digest SHA1]
+ *
+ * Grow a volume: the new size goes into `size=` (printed canonically) and
+ * corral-syncd grows the PVC (CSI volume expansion). `+` makes the size
+ * relative; no unit means bytes, as in Proxmox. Shrinking and the same size
+ * are refused with Proxmox's messages. When the agent runs, pct waits until
+ * it applied the change and reports what the cluster said (a StorageClass
+ * without expansion, for instance).
+ */
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "power.h"
+
+/* \+?\d+(\.\d+)?[KMGT]? */
+static bool
+size_pattern(const char *s)
+{
+	const char *p = s;
+
+	if (*p == '+')
+		p++;
+	if (!pct_isdigit((unsigned char)*p))
+		return false;
+	while (pct_isdigit((unsigned char)*p))
+		p++;
+	if (*p == '.') {
+		p++;
+		if (!pct_isdigit((unsigned char)*p))
+			return false;
+		while (pct_isdigit((unsigned char)*p))
+			p++;
+	}
+	if (*p && strchr("KMGT", *p))
+		p++;
+	return *p == '\0';
+}
+
+static int
+wait_applied(unsigned vmid, const char *digest, struct pct_error **err)
+{
+	long i, limit = pct_wait_timeout() * 20;
+
+	if (!pct_agent_alive())
+		return 0;
+	for (i = 0; i < limit; i++) {
+		struct pct_status st;
+		bool done = false, failed = false;
+
+		pct_status_read(vmid, &st);
+		if (st.digest && !strcmp(st.digest, digest))
+			done = true;
+		else if (st.error && st.digest && strcmp(st.digest, digest) != 0 && i > 20)
+			failed = true;
+		if (failed)
+			pct_error_set(err, PCT_E_INVALID, "resize of CT %u failed: %s", vmid, st.error);
+		pct_status_release(&st);
+		if (done)
+			return 0;
+		if (failed)
+			return -1;
+		usleep(50000);
+	}
+	return pct_error_set(err, PCT_E_TIMEOUT, "corral-syncd did not apply the new size within %ld s",
+			     pct_wait_timeout());
+}
+
+static int
+cmd_resize_exec(struct pct_args *args, struct pct_error **err)
+{
+	_cleanup_(pctconf_freep) struct pctconf *conf = NULL;
+	const char *disk = pct_args_get(args, "disk"), *size = pct_args_get(args, "size");
+	const char *digest = pct_args_get(args, "digest");
+	struct pctconf_lock lk = PCTCONF_LOCK_INIT;
+	const struct pctconf_key *row = pctconf_key_lookup(disk, NULL);
+	struct pct_param_errors pe = { STRBUF_INIT, 0 };
+	struct pctconf_props p;
+	struct strbuf msg = STRBUF_INIT;
+	unsigned long long cur, req, next;
+	const char *value, *vol, *cursz;
+	_cleanup_free_ char *printed = NULL, *bytes = NULL, *newdigest = NULL;
+	bool relative = size[0] == '+';
+	int ret;
+
+	if (!row || (strcmp(disk, "rootfs") && strcmp(row->name, "mp"))) {
+		struct strbuf e = STRBUF_INIT;
+		int i;
+
+		strbuf_addstr(&e, "rootfs");
+		for (i = 0; i < 256; i++)
+			strbuf_addf(&e, ", mp%d", i);
+		pct_param_error_add(&pe, "disk", "value '%s' does not have a value in the enumeration '%s'",
+				    disk, e.buf);
+		strbuf_release(&e);
+	}
+	if (!size_pattern(size))
+		pct_param_error_add(&pe, "size", "value does not match the regex pattern");
+	if (pe.n)
+		return pct_param_error_raise(&pe, err);
+	strbuf_release(&pe.text);
+	/* number x unit, no unit = bytes; then int() */
+	{
+		double v = strtod(size + relative, NULL);
+		char unit = size[strlen(size) - 1];
+
+		if (unit == 'K')
+			v *= 1024.0;
+		else if (unit == 'M')
+			v *= 1024.0 * 1024;
+		else if (unit == 'G')
+			v *= 1024.0 * 1024 * 1024;
+		else if (unit == 'T')
+			v *= 1024.0 * 1024 * 1024 * 1024;
+		req = (unsigned long long)v;
+	}
+	ret = pct_lock(args->vmid, &lk, err);
+	if (ret < 0)
+		return ret;
+	ret = pct_load(args->vmid, &conf, err);
+	if (ret < 0)
+		goto out;
+	ret = pctconf_check_lock(conf, err);
+	if (ret < 0)
+		goto out;
+	if (digest && *digest && strcmp(digest, conf->digest)) {
+		ret = pct_error_set(err, PCT_E_CONFLICT,
+				    "detected modified configuration - file changed by other user? Try again.");
+		goto out;
+	}
+	value = pctconf_get(&conf->main, disk);
+	if (pctconf_props_parse(row->props, value ? value : "", &p, &msg, disk) < 0) {
+		ret = pct_error_set(err, PCT_E_INVALID, "%s", msg.buf);
+		strbuf_release(&msg);
+		goto out;
+	}
+	vol = pctconf_props_get(&p, "volume");
+	cursz = pctconf_props_get(&p, "size");
+	if (!vol || pctconf_classify_mountpoint(vol) != PCTCONF_MP_VOLUME || !cursz ||
+	    !pctconf_parse_size(cursz, &cur)) {
+		ret = pct_error_set(err, PCT_E_INVALID, "Could not determine current size of volume '%s'",
+				    vol ? vol : disk);
+		pctconf_props_release(&p);
+		goto out;
+	}
+	next = relative ? cur + req : req;
+	if (next < cur) {
+		ret = pct_error_set(err, PCT_E_REFUSED, "unable to shrink disk size");
+	} else if (next == cur) {
+		ret = pct_error_set(err, PCT_E_INVALID, "disk is already at specified size");
+	} else {
+		bytes = xasprintf("%llu", next);
+		pctconf_props_set(&p, "size", bytes);
+		printed = pctconf_props_print(&p, !strcmp(disk, "rootfs") ? (const char *const[]){ "mp", NULL } : NULL,
+					      err);
+		ret = printed ? 0 : -1;
+	}
+	pctconf_props_release(&p);
+	if (ret < 0)
+		goto out;
+	pctconf_set(&conf->main, disk, printed);
+	ret = pct_save(conf, err);
+	if (ret >= 0) {
+		_cleanup_(pctconf_freep) struct pctconf *again = NULL;
+
+		ret = pct_load(args->vmid, &again, err);
+		if (ret == 0)
+			newdigest = xstrdup(again->digest);
+	}
+out:
+	pctconf_unlock(&lk);
+	if (ret < 0)
+		return -1;
+	return wait_applied(args->vmid, newdigest, err);
+}
+
+static const char *const resize_args[] = { "vmid", "disk", "size", NULL };
+static const struct pctconf_prop resize_opts[] = {
+	{ .name = "digest", .type = PCTCONF_STR, .flags = PCTCONF_OPTIONAL, .max_length = 40,
+	  .help = "Prevent changes if the config file has a different SHA1 digest." },
+	{ .name = "disk", .type = PCTCONF_STR, .help = "The disk you want to resize." },
+	{ .name = "size", .type = PCTCONF_STR, .typetext = "\\+?\\d+(\\.\\d+)?[KMGT]?",
+	  .help = "The new size; with '+' it is added to the current size." },
+	PCT_PROP_VMID,
+	{ .name = NULL },
+};
+
+const struct pct_cmd pct_cmd_resize = {
+	.name = "resize",
+	.args = resize_args,
+	.opts = resize_opts,
+	.help = "Resize a container mount point.",
+	.exec = cmd_resize_exec,
+};
