@@ -44,6 +44,7 @@ enum {
 	PCTCONF_HAS_MAX = 1 << 5,
 	PCTCONF_NO_PRINT = 1 << 6,    /* sub-key: never printed (rootfs `mp`) */
 	PCTCONF_OPTIONAL_VALUE = 1 << 7, /* CLI option whose value may be left out (--password) */
+	PCTCONF_EXTENSION = 1 << 8,	 /* CLI option of Corral's own: not in Proxmox's usage line */
 };
 
 /* How a key maps onto Kubernetes (pct lint --kube, doc/kubernetes-mapping.md). */

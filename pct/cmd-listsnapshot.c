@@ -7,10 +7,14 @@
  */
 #include "config.h"
 
+#include <cjson/cJSON.h>
 #include <string.h>
 #include <time.h>
 
 #include "pct.h"
+
+/* the agent's view of each snapshot's VolumeSnapshots (--verbose) */
+static cJSON *agent_snaps;
 
 struct node {
 	const char *name;
@@ -56,7 +60,20 @@ print_node(const struct node *n, int depth)
 		localtime_r(&tt, &tm);
 		strftime(t, sizeof(t), "%F %H:%M:%S", &tm);
 	}
-	printf("%s %-*s %-23s %s\n", prefix, len, n->name, t, n->desc);
+	printf("%s %-*s %-23s %s", prefix, len, n->name, t, n->desc);
+	if (agent_snaps && !n->current) {
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(agent_snaps, n->name);
+		const cJSON *nv = cJSON_GetObjectItemCaseSensitive(s, "volumes");
+		const cJSON *nr = cJSON_GetObjectItemCaseSensitive(s, "ready");
+
+		if (!s)
+			printf(" [no VolumeSnapshots]");
+		else
+			printf(" [%s: %.0f/%.0f VolumeSnapshots ready]",
+			       nr->valuedouble == nv->valuedouble ? "ready" : "not ready",
+			       nr->valuedouble, nv->valuedouble);
+	}
+	putchar('\n');
 	{
 		struct node **kids = xmalloc((n->nchildren ? n->nchildren : 1) * sizeof(*kids));
 		size_t k;
@@ -93,6 +110,20 @@ cmd_listsnapshot_exec(struct pct_args *args, struct pct_error **err)
 	ret = pct_load(args->vmid, &conf, err);
 	if (ret < 0)
 		return ret;
+	if (pct_args_bool(args, "verbose", false)) {
+		_cleanup_free_ char *path = xasprintf("%s/ct/%u.status", pctconf_rundir(), args->vmid);
+		_cleanup_free_ char *buf = NULL;
+		size_t blen;
+
+		if (pct_read_file(path, 4u << 20, &buf, &blen) == 0) {
+			cJSON *st = cJSON_ParseWithLength(buf, blen);
+
+			agent_snaps = cJSON_DetachItemFromObjectCaseSensitive(st, "snapshots");
+			cJSON_Delete(st);
+		}
+		if (!agent_snaps)
+			agent_snaps = cJSON_CreateObject();
+	}
 	n = conf->nsnaps + 1;
 	nodes = xcalloc(n, sizeof(*nodes));
 	roots = xcalloc(n, sizeof(*roots));
@@ -161,11 +192,15 @@ cmd_listsnapshot_exec(struct pct_args *args, struct pct_error **err)
 	}
 	free(nodes);
 	free(roots);
+	cJSON_Delete(agent_snaps);
+	agent_snaps = NULL;
 	return 0;
 }
 
 static const char *const listsnapshot_args[] = { "vmid", NULL };
 static const struct pctconf_prop listsnapshot_opts[] = {
+	{ .name = "verbose", .type = PCTCONF_BOOL, .flags = PCTCONF_OPTIONAL | PCTCONF_EXTENSION,
+	  .help = "Corral extension: show whether each snapshot's VolumeSnapshots are ready." },
 	PCT_PROP_VMID,
 	{ .name = NULL },
 };

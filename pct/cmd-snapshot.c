@@ -31,7 +31,7 @@ storage_timeout(void)
 	return pct_settings(&s, &err) < 0 ? 600 : s->snapshot_timeout;
 }
 
-/* The storage-backed volumes of a section, as [{"key", "volid"}]. */
+/* The storage-backed volumes of a section, as [{"key", "volid", "size"}]. */
 static cJSON *
 volumes_of(const struct pctconf_section *s)
 {
@@ -39,14 +39,27 @@ volumes_of(const struct pctconf_section *s)
 	size_t i;
 
 	for (i = 0; i < s->nvals; i++) {
+		const struct pctconf_key *row = pctconf_key_lookup(s->vals[i].key, NULL);
 		_cleanup_free_ char *volid = pctconf_mp_volid(s->vals[i].key, s->vals[i].value);
+		struct pctconf_props p;
+		struct strbuf msg = STRBUF_INIT;
+		unsigned long long size = 0;
 		cJSON *v;
 
 		if (!volid)
 			continue;
+		if (pctconf_props_parse(row->props, s->vals[i].value, &p, &msg, NULL) == 0) {
+			const char *sz = pctconf_props_get(&p, "size");
+
+			if (sz)
+				(void)pctconf_parse_size(sz, &size);
+			pctconf_props_release(&p);
+		}
+		strbuf_release(&msg);
 		v = cJSON_CreateObject();
 		cJSON_AddStringToObject(v, "key", s->vals[i].key);
 		cJSON_AddStringToObject(v, "volid", volid);
+		cJSON_AddNumberToObject(v, "size", (double)size);
 		cJSON_AddItemToArray(arr, v);
 	}
 	return arr;

@@ -356,7 +356,7 @@ has_options(const struct pct_cmd *cmd)
 		for (i = 0; cmd->args && cmd->args[i]; i++)
 			if (!strcmp(cmd->args[i], p->name))
 				positional = true;
-		if (!positional)
+		if (!positional && !(p->flags & PCTCONF_EXTENSION))
 			return true;
 	}
 	return false;
