@@ -28,10 +28,8 @@ pctconf_section_release(struct pctconf_section *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->nvals; i++) {
-		free(s->vals[i].key);
-		free(s->vals[i].value);
-	}
+	for (i = 0; i < s->nvals; i++)
+		free(s->vals[i].key); /* the value lives in the same block */
 	for (i = 0; i < s->nlxc; i++) {
 		free(s->lxc[i].key);
 		free(s->lxc[i].value);
@@ -163,21 +161,35 @@ void
 pctconf_set_len(struct pctconf_section *s, const char *key, const char *value, size_t len)
 {
 	bool found;
-	size_t i = find_key(s, key, &found);
-	char *copy = xmalloc(len + 1);
+	size_t i, klen = strlen(key);
+	char *block;
 
-	memcpy(copy, value, len);
-	copy[len] = '\0';
+	/* the fast path of a file in writer order: a key after the last one */
+	if (!s->nvals || strcmp(s->vals[s->nvals - 1].key, key) < 0) {
+		i = s->nvals;
+		found = false;
+	} else {
+		i = find_key(s, key, &found);
+	}
+	/* key and value in one block: "key\0value\0" */
+	block = xmalloc(klen + len + 2);
+	memcpy(block, key, klen + 1);
+	memcpy(block + klen + 1, value, len);
+	block[klen + 1 + len] = '\0';
 	if (found) {
-		free(s->vals[i].value);
-		s->vals[i].value = copy;
+		unsigned line = s->vals[i].line;
+
+		free(s->vals[i].key);
+		s->vals[i].key = block;
+		s->vals[i].value = block + klen + 1;
 		s->vals[i].len = len;
+		s->vals[i].line = line;
 		return;
 	}
 	s->vals = xgrow(s->vals, s->nvals + 1, &s->avals, sizeof(*s->vals));
 	memmove(&s->vals[i + 1], &s->vals[i], (s->nvals - i) * sizeof(*s->vals));
-	s->vals[i].key = xstrdup(key);
-	s->vals[i].value = copy;
+	s->vals[i].key = block;
+	s->vals[i].value = block + klen + 1;
 	s->vals[i].len = len;
 	s->vals[i].line = 0;
 	s->nvals++;
@@ -198,7 +210,6 @@ pctconf_unset(struct pctconf_section *s, const char *key)
 	if (!found)
 		return false;
 	free(s->vals[i].key);
-	free(s->vals[i].value);
 	memmove(&s->vals[i], &s->vals[i + 1], (s->nvals - i - 1) * sizeof(*s->vals));
 	s->nvals--;
 	return true;

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "pctconf.h"
@@ -672,6 +673,28 @@ find_format(const char *name, size_t len)
 	return NULL;
 }
 
+/*
+ * Format names come from the key table's string literals: remember the
+ * lookups by address, so the hot path of the parser skips the search.
+ */
+static pctconf_verify_fn
+find_format_cached(const char *format, size_t len)
+{
+	static __thread struct {
+		const char *name;
+		size_t len;
+		pctconf_verify_fn fn;
+	} memo[32];
+	size_t slot = ((uintptr_t)format >> 3) % ARRAY_SIZE(memo);
+
+	if (memo[slot].name == format && memo[slot].len == len)
+		return memo[slot].fn;
+	memo[slot].name = format;
+	memo[slot].len = len;
+	memo[slot].fn = find_format(format, len);
+	return memo[slot].fn;
+}
+
 int
 pctconf_check_format(const char *format, const char *value, struct strbuf *msg)
 {
@@ -683,7 +706,7 @@ pctconf_check_format(const char *format, const char *value, struct strbuf *msg)
 		size_t n, i;
 		int ret = 0;
 
-		fn = find_format(format, flen - 5);
+		fn = find_format_cached(format, flen - 5);
 		if (!fn) {
 			strbuf_addf(msg, "undefined format '%s'", format);
 			return -1;
@@ -694,7 +717,7 @@ pctconf_check_format(const char *format, const char *value, struct strbuf *msg)
 		pctconf_strv_free(items, n);
 		return ret;
 	}
-	fn = find_format(format, flen);
+	fn = find_format_cached(format, flen);
 	if (!fn) {
 		strbuf_addf(msg, "undefined format '%s'", format);
 		return -1;

@@ -419,12 +419,27 @@ parse_lxc(struct parser *p, const struct line *l, size_t klen, const char *val, 
 static void
 parse_key(struct parser *p, const struct line *l, size_t klen, const char *rawval, size_t vlen)
 {
-	_cleanup_free_ char *key = xstrndup(l->s, klen);
-	_cleanup_free_ char *norm = NULL;
-	_cleanup_free_ char *copy = xstrndup(rawval, vlen);
-	const char *val = copy;
+	char keybuf[64], valbuf[512];
+	_cleanup_free_ char *keyheap = NULL, *valheap = NULL, *norm = NULL;
+	const char *key, *val;
 	struct strbuf msg = STRBUF_INIT;
 	int ret;
+
+	/* short keys and values (nearly all) are copied to the stack */
+	if (klen < sizeof(keybuf)) {
+		memcpy(keybuf, l->s, klen);
+		keybuf[klen] = '\0';
+		key = keybuf;
+	} else {
+		key = keyheap = xstrndup(l->s, klen);
+	}
+	if (vlen < sizeof(valbuf)) {
+		memcpy(valbuf, rawval, vlen);
+		valbuf[vlen] = '\0';
+		val = valbuf;
+	} else {
+		val = valheap = xstrndup(rawval, vlen);
+	}
 
 	ret = pctconf_check_type(key, val, vlen, &norm, &msg);
 	if (ret < 0) {

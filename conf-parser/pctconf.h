@@ -158,6 +158,8 @@ struct pctconf_props {
 	const struct pctconf_prop *desc;
 	struct pctconf_propval v[PCTCONF_MAX_PROPS];
 	size_t n;
+	char arena[512]; /* values of a parse live here when they fit: no malloc */
+	size_t used;
 };
 
 /*

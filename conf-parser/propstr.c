@@ -8,6 +8,34 @@
 
 #include "pctconf.h"
 
+static bool
+in_arena(const struct pctconf_props *p, const char *v)
+{
+	return v >= p->arena && v < p->arena + sizeof(p->arena);
+}
+
+static void
+free_value(const struct pctconf_props *p, char *v)
+{
+	if (!in_arena(p, v))
+		free(v);
+}
+
+/* a copy of v[0..len) in the arena when it fits, else on the heap */
+static char *
+store(struct pctconf_props *p, const char *v, size_t len)
+{
+	char *dst;
+
+	if (p->used + len + 1 > sizeof(p->arena))
+		return xstrndup(v, len);
+	dst = p->arena + p->used;
+	memcpy(dst, v, len);
+	dst[len] = '\0';
+	p->used += len + 1;
+	return dst;
+}
+
 const char *
 pctconf_props_get(const struct pctconf_props *p, const char *name)
 {
@@ -29,7 +57,7 @@ pctconf_props_set(struct pctconf_props *p, const char *name, const char *value)
 		return;
 	for (i = 0; i < p->n; i++) {
 		if (p->v[i].prop == prop) {
-			free(p->v[i].value);
+			free_value(p, p->v[i].value);
 			p->v[i].value = xstrdup(value);
 			return;
 		}
@@ -48,7 +76,7 @@ pctconf_props_unset(struct pctconf_props *p, const char *name)
 
 	for (i = 0; i < p->n; i++) {
 		if (!strcmp(p->v[i].prop->name, name)) {
-			free(p->v[i].value);
+			free_value(p, p->v[i].value);
 			memmove(&p->v[i], &p->v[i + 1], (p->n - i - 1) * sizeof(p->v[0]));
 			p->n--;
 			return;
@@ -62,8 +90,9 @@ pctconf_props_release(struct pctconf_props *p)
 	size_t i;
 
 	for (i = 0; i < p->n; i++)
-		free(p->v[i].value);
+		free_value(p, p->v[i].value);
 	p->n = 0;
+	p->used = 0;
 }
 
 /* parse_boolean: 1|on|yes|true -> "1", 0|off|no|false -> "0" (case-insensitive) */
@@ -94,16 +123,16 @@ static int
 add_val(struct pctconf_props *p, const struct pctconf_prop *prop, const char *v, size_t len)
 {
 	const char *b = NULL;
-	char *value = xstrndup(v, len);
+	char *value = store(p, v, len);
 
 	if (prop->type == PCTCONF_BOOL)
 		b = pctconf_parse_boolean(value);
-	if (b) {
-		free(value);
-		value = xstrdup(b);
+	if (b && strcmp(b, value) != 0) {
+		free_value(p, value);
+		value = store(p, b, 1);
 	}
 	if (p->n == PCTCONF_MAX_PROPS) {
-		free(value);
+		free_value(p, value);
 		return -1;
 	}
 	p->v[p->n].prop = prop;
@@ -168,6 +197,7 @@ pctconf_props_parse(const struct pctconf_prop *desc, const char *s, struct pctco
 
 	out->desc = desc;
 	out->n = 0;
+	out->used = 0;
 	while (*p) {
 		const char *end = strchr(p, ',');
 		size_t len = end ? (size_t)(end - p) : strlen(p);

@@ -18,48 +18,57 @@ rol(uint32_t x, int n)
 	return (x << n) | (x >> (32 - n));
 }
 
+#define SHA1_ROUND(a, b, c, d, e, f, k, w)                                                         \
+	do {                                                                                       \
+		e += rol(a, 5) + (f) + (k) + (w);                                                  \
+		b = rol(b, 30);                                                                    \
+	} while (0)
+
+/* The 80 rounds unrolled by fives, the message schedule in a 16-word ring. */
 static void
-sha1_block(struct sha1 *c, const unsigned char *p)
+sha1_block(struct sha1 *ctx, const unsigned char *p)
 {
-	uint32_t w[80], a, b, d, e, f, k, t, cc;
+	uint32_t w[16], a = ctx->h[0], b = ctx->h[1], c = ctx->h[2], d = ctx->h[3], e = ctx->h[4];
 	int i;
 
+#define W(i) (w[(i)&15] = rol(w[((i) + 13) & 15] ^ w[((i) + 8) & 15] ^ w[((i) + 2) & 15] ^ w[(i)&15], 1))
 	for (i = 0; i < 16; i++)
 		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
 		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (; i < 80; i++)
-		w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-	a = c->h[0];
-	b = c->h[1];
-	cc = c->h[2];
-	d = c->h[3];
-	e = c->h[4];
-	for (i = 0; i < 80; i++) {
-		if (i < 20) {
-			f = (b & cc) | (~b & d);
-			k = 0x5A827999;
-		} else if (i < 40) {
-			f = b ^ cc ^ d;
-			k = 0x6ED9EBA1;
-		} else if (i < 60) {
-			f = (b & cc) | (b & d) | (cc & d);
-			k = 0x8F1BBCDC;
-		} else {
-			f = b ^ cc ^ d;
-			k = 0xCA62C1D6;
-		}
-		t = rol(a, 5) + f + e + k + w[i];
-		e = d;
-		d = cc;
-		cc = rol(b, 30);
-		b = a;
-		a = t;
+	for (i = 0; i < 20; i += 5) {
+		SHA1_ROUND(a, b, c, d, e, (d ^ (b & (c ^ d))), 0x5A827999, i < 16 ? w[i] : W(i));
+		SHA1_ROUND(e, a, b, c, d, (c ^ (a & (b ^ c))), 0x5A827999, i + 1 < 16 ? w[i + 1] : W(i + 1));
+		SHA1_ROUND(d, e, a, b, c, (b ^ (e & (a ^ b))), 0x5A827999, i + 2 < 16 ? w[i + 2] : W(i + 2));
+		SHA1_ROUND(c, d, e, a, b, (a ^ (d & (e ^ a))), 0x5A827999, i + 3 < 16 ? w[i + 3] : W(i + 3));
+		SHA1_ROUND(b, c, d, e, a, (e ^ (c & (d ^ e))), 0x5A827999, i + 4 < 16 ? w[i + 4] : W(i + 4));
 	}
-	c->h[0] += a;
-	c->h[1] += b;
-	c->h[2] += cc;
-	c->h[3] += d;
-	c->h[4] += e;
+	for (; i < 40; i += 5) {
+		SHA1_ROUND(a, b, c, d, e, (b ^ c ^ d), 0x6ED9EBA1, W(i));
+		SHA1_ROUND(e, a, b, c, d, (a ^ b ^ c), 0x6ED9EBA1, W(i + 1));
+		SHA1_ROUND(d, e, a, b, c, (e ^ a ^ b), 0x6ED9EBA1, W(i + 2));
+		SHA1_ROUND(c, d, e, a, b, (d ^ e ^ a), 0x6ED9EBA1, W(i + 3));
+		SHA1_ROUND(b, c, d, e, a, (c ^ d ^ e), 0x6ED9EBA1, W(i + 4));
+	}
+	for (; i < 60; i += 5) {
+		SHA1_ROUND(a, b, c, d, e, ((b & c) | (d & (b | c))), 0x8F1BBCDC, W(i));
+		SHA1_ROUND(e, a, b, c, d, ((a & b) | (c & (a | b))), 0x8F1BBCDC, W(i + 1));
+		SHA1_ROUND(d, e, a, b, c, ((e & a) | (b & (e | a))), 0x8F1BBCDC, W(i + 2));
+		SHA1_ROUND(c, d, e, a, b, ((d & e) | (a & (d | e))), 0x8F1BBCDC, W(i + 3));
+		SHA1_ROUND(b, c, d, e, a, ((c & d) | (e & (c | d))), 0x8F1BBCDC, W(i + 4));
+	}
+	for (; i < 80; i += 5) {
+		SHA1_ROUND(a, b, c, d, e, (b ^ c ^ d), 0xCA62C1D6, W(i));
+		SHA1_ROUND(e, a, b, c, d, (a ^ b ^ c), 0xCA62C1D6, W(i + 1));
+		SHA1_ROUND(d, e, a, b, c, (e ^ a ^ b), 0xCA62C1D6, W(i + 2));
+		SHA1_ROUND(c, d, e, a, b, (d ^ e ^ a), 0xCA62C1D6, W(i + 3));
+		SHA1_ROUND(b, c, d, e, a, (c ^ d ^ e), 0xCA62C1D6, W(i + 4));
+	}
+#undef W
+	ctx->h[0] += a;
+	ctx->h[1] += b;
+	ctx->h[2] += c;
+	ctx->h[3] += d;
+	ctx->h[4] += e;
 }
 
 void
