@@ -23,6 +23,21 @@ pctconf_new(const char *path, unsigned vmid)
 	return c;
 }
 
+const char *
+pctconf_digest(const struct pctconf *conf)
+{
+	/* The cache is not part of the value: computing it does not change the config. */
+	struct pctconf *c = (struct pctconf *)conf;
+
+	if (c->digest_pending) {
+		pctconf_sha1_hex(c->digest_raw, c->digest_rawlen, c->digest_hex);
+		free(c->digest_raw);
+		c->digest_raw = NULL;
+		c->digest_pending = false;
+	}
+	return c->digest_hex;
+}
+
 void
 pctconf_section_release(struct pctconf_section *s)
 {
@@ -62,6 +77,7 @@ pctconf_free(struct pctconf *c)
 		free(c->diags[i].detail);
 	}
 	free(c->diags);
+	free(c->digest_raw);
 	free(c->path);
 	free(c);
 }
@@ -103,7 +119,7 @@ pctconf_dup(const struct pctconf *c)
 	struct pctconf *d = pctconf_new(c->path, c->vmid);
 	size_t i;
 
-	memcpy(d->digest, c->digest, sizeof(d->digest));
+	memcpy(d->digest_hex, pctconf_digest(c), sizeof(d->digest_hex));
 	pctconf_section_copy(&d->main, &c->main);
 	pctconf_section_copy(&d->pending, &c->pending);
 	for (i = 0; i < c->nsnaps; i++)

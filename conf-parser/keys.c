@@ -495,7 +495,7 @@ const struct pctconf_prop *
 pctconf_prop_lookup(const struct pctconf_prop *props, const char *name)
 {
 	for (; props && props->name; props++)
-		if (!strcmp(props->name, name))
+		if (props->name[0] == name[0] && !strcmp(props->name, name))
 			return props;
 	return NULL;
 }

@@ -596,7 +596,9 @@ pctconf_parse(const char *path, unsigned vmid, const char *raw, size_t len)
 	if (!vmid && path)
 		vmid = vmid_from_path(path);
 	conf = pctconf_new(path, vmid);
-	pctconf_sha1_hex(raw, len, conf->digest);
+	conf->digest_raw = xstrndup(raw, len);
+	conf->digest_rawlen = len;
+	conf->digest_pending = true;
 	p.conf = conf;
 	p.cur = &conf->main;
 	while (s < end) {

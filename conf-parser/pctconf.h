@@ -256,7 +256,11 @@ struct pctconf_diag {
 struct pctconf {
 	char *path; /* for messages */
 	unsigned vmid;
-	char digest[41];
+	/* Use pctconf_digest(): the SHA-1 of the text parsed is computed on demand. */
+	char digest_hex[41];
+	char *digest_raw; /* the text parsed, until the digest is computed */
+	size_t digest_rawlen;
+	bool digest_pending;
 	struct pctconf_section main;
 	struct pctconf_section pending;
 	struct pctconf_section **snaps; /* sorted byte-wise by name */
@@ -269,6 +273,11 @@ struct pctconf *pctconf_new(const char *path, unsigned vmid);
 void pctconf_free(struct pctconf *conf);
 void pctconf_freep(struct pctconf **conf);
 struct pctconf *pctconf_dup(const struct pctconf *conf);
+/*
+ * The SHA-1 (hex) of the bytes the config was parsed from, as Proxmox's
+ * "digest"; "" for a config that was not parsed from text.
+ */
+const char *pctconf_digest(const struct pctconf *conf);
 
 /* Section accessors. Values are raw strings; no validation here. */
 const char *pctconf_get(const struct pctconf_section *s, const char *key);

@@ -147,6 +147,14 @@ pctconf_decode_text(const char *s, size_t len, size_t *outlen)
 	struct strbuf raw = STRBUF_INIT, out = STRBUF_INIT;
 	size_t i;
 
+	/* Plain ASCII without escapes, the usual case, decodes to itself. */
+	for (i = 0; i < len && s[i] != '%' && !(s[i] & 0x80); i++)
+		;
+	if (i == len) {
+		if (outlen)
+			*outlen = len;
+		return xstrndup(s, len);
+	}
 	for (i = 0; i < len; i++) {
 		if (s[i] == '%' && i + 2 < len &&
 		    hexval((unsigned char)s[i + 1]) >= 0 && hexval((unsigned char)s[i + 2]) >= 0) {
@@ -166,17 +174,17 @@ void
 pctconf_encode_text(const char *s, size_t len, struct strbuf *out)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	size_t i;
+	size_t i, run = 0;
 
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
+		char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
 
-		if (c < 0x20 || c > 0x7E || c == '%' || c == ':') {
-			strbuf_addch(out, '%');
-			strbuf_addch(out, hex[c >> 4]);
-			strbuf_addch(out, hex[c & 15]);
-		} else {
-			strbuf_addch(out, c);
-		}
+		if (c >= 0x20 && c <= 0x7E && c != '%' && c != ':')
+			continue;
+		strbuf_add(out, s + run, i - run);
+		strbuf_add(out, esc, 3);
+		run = i + 1;
 	}
+	strbuf_add(out, s + run, len - run);
 }

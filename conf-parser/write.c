@@ -11,9 +11,20 @@
 static bool
 writer_skips(const char *key)
 {
-	return !strcmp(key, "digest") || !strcmp(key, "description") || !strcmp(key, "pending") ||
-	       !strcmp(key, "snapshots") || !strcmp(key, "snapname") || !strcmp(key, "env") ||
-	       !strcmp(key, "lxc");
+	switch (key[0]) {
+	case 'd':
+		return !strcmp(key, "digest") || !strcmp(key, "description");
+	case 'p':
+		return !strcmp(key, "pending");
+	case 's':
+		return !strcmp(key, "snapshots") || !strcmp(key, "snapname");
+	case 'e':
+		return !strcmp(key, "env");
+	case 'l':
+		return !strcmp(key, "lxc");
+	default:
+		return false;
+	}
 }
 
 /*

@@ -175,7 +175,7 @@ cmd_listsnapshot_exec(struct pct_args *args, struct pct_error **err)
 					pct_out_add_str(o, "snapstate", pctconf_get(s, "snapstate"));
 			} else {
 				pct_out_add_str(o, "description", "You are here!");
-				pct_out_add_str(o, "digest", conf->digest);
+				pct_out_add_str(o, "digest", pctconf_digest(conf));
 			}
 			pct_out_array_add(arr, o);
 		}

@@ -126,7 +126,7 @@ cmd_resize_exec(struct pct_args *args, struct pct_error **err)
 	ret = pctconf_check_lock(conf, err);
 	if (ret < 0)
 		goto out;
-	if (digest && *digest && strcmp(digest, conf->digest)) {
+	if (digest && *digest && strcmp(digest, pctconf_digest(conf))) {
 		ret = pct_error_set(err, PCT_E_CONFLICT,
 				    "detected modified configuration - file changed by other user? Try again.");
 		goto out;
@@ -168,7 +168,7 @@ cmd_resize_exec(struct pct_args *args, struct pct_error **err)
 
 		ret = pct_load(args->vmid, &again, err);
 		if (ret == 0)
-			newdigest = xstrdup(again->digest);
+			newdigest = xstrdup(pctconf_digest(again));
 	}
 out:
 	pctconf_unlock(&lk);

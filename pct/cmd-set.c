@@ -229,7 +229,7 @@ cmd_set_exec(struct pct_args *args, struct pct_error **err)
 	ret = pctconf_check_lock(conf, err);
 	if (ret < 0)
 		goto out;
-	if (digest && *digest && strcmp(digest, conf->digest) != 0) {
+	if (digest && *digest && strcmp(digest, pctconf_digest(conf)) != 0) {
 		ret = pct_error_set(err, PCT_E_CONFLICT,
 				    "detected modified configuration - file changed by other user? Try again.");
 		goto out;

@@ -908,7 +908,7 @@ statefulset(struct build *b, const char *name)
 	str(tlabels, LABEL_MANAGED_BY, CORRAL_MANAGED_BY);
 	str(tlabels, LABEL_CTID, id);
 	tann = obj(tmd, "annotations");
-	str(tann, ANN_DIGEST, b->in->conf->digest);
+	str(tann, ANN_DIGEST, pctconf_digest(b->in->conf));
 	if (b->in->restart_token && *b->in->restart_token)
 		str(tann, "corral.dev/restart", b->in->restart_token);
 	map_bandwidth(b, tann);
