@@ -1,0 +1,138 @@
+/*
+ * Time a command as a whole process: run it N times (after a few unmeasured
+ * warm-up runs), each with stdout and stderr on /dev/null, and print
+ *
+ *	median min max peak-rss-kb
+ *
+ * in milliseconds, for bench/run.sh. "%i" in an argument is replaced by the
+ * run number (warm-ups included, so no two runs see the same value), so that "pct set 100 --memory 20%i" changes something on every
+ * run. A run that exits non-zero fails the benchmark.
+ *
+ *	bench-exec [-n runs] [-w warmups] -- command [args...]
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static char *
+subst(const char *arg, int run)
+{
+	const char *p = strstr(arg, "%i");
+	char *out;
+
+	if (!p)
+		return strdup(arg);
+	if (asprintf(&out, "%.*s%d%s", (int)(p - arg), arg, run, p + 2) < 0)
+		return NULL;
+	return out;
+}
+
+/* One run; returns its wall time in ms, or -1. */
+static double
+run_once(char **argv, int argc, int run, long *maxrss)
+{
+	char **args = calloc((size_t)argc + 1, sizeof(*args));
+	struct rusage ru;
+	double t0, t;
+	int status, i;
+	pid_t pid;
+
+	if (!args)
+		return -1;
+	for (i = 0; i < argc; i++)
+		if (!(args[i] = subst(argv[i], run)))
+			return -1;
+	t0 = now_ms();
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null >= 0) {
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+		}
+		execvp(args[0], args);
+		_exit(127);
+	}
+	while (wait4(pid, &status, 0, &ru) < 0)
+		if (errno != EINTR)
+			return -1;
+	t = now_ms() - t0;
+	for (i = 0; i < argc; i++)
+		free(args[i]);
+	free(args);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "bench-exec: %s exited with status %d on run %d\n", argv[0],
+			WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), run);
+		return -1;
+	}
+	if (ru.ru_maxrss > *maxrss)
+		*maxrss = ru.ru_maxrss;
+	return t;
+}
+
+int
+main(int argc, char **argv)
+{
+	int runs = 100, warm = 3, opt, i;
+	long maxrss = 0;
+	double *ms;
+
+	while ((opt = getopt(argc, argv, "+n:w:")) != -1) {
+		switch (opt) {
+		case 'n':
+			runs = atoi(optarg);
+			break;
+		case 'w':
+			warm = atoi(optarg);
+			break;
+		default:
+			fprintf(stderr, "usage: bench-exec [-n runs] [-w warmups] -- command [args...]\n");
+			return 2;
+		}
+	}
+	if (optind >= argc || runs < 1) {
+		fprintf(stderr, "usage: bench-exec [-n runs] [-w warmups] -- command [args...]\n");
+		return 2;
+	}
+	ms = calloc((size_t)runs, sizeof(*ms));
+	if (!ms)
+		return 1;
+	for (i = 0; i < warm; i++)
+		if (run_once(argv + optind, argc - optind, i, &maxrss) < 0)
+			return 1;
+	for (i = 0; i < runs; i++)
+		if ((ms[i] = run_once(argv + optind, argc - optind, warm + i, &maxrss)) < 0)
+			return 1;
+	qsort(ms, (size_t)runs, sizeof(*ms), cmp_double);
+	printf("%.3f %.3f %.3f %ld\n", ms[runs / 2], ms[0], ms[runs - 1], maxrss);
+	free(ms);
+	return 0;
+}
