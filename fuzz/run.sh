@@ -15,16 +15,34 @@ out="$top/build/fuzz"
 mkdir -p "$out"
 [ -f "$top/build/plain/config.h" ] || { echo "run after the plain build (tests/run-all.sh)" >&2; exit 1; }
 libsrc=$(ls "$top"/conf-parser/*.c)
-for target in parse propstr; do
+pctsrc="$(ls "$top"/pct/*.c) $top/sync/settings.c $top/sync/state.c"
+pctlibs="$(pkg-config --cflags --libs libcjson yaml-0.1 libconfuse) -lcrypt"
+targets=${FUZZ_TARGETS:-parse propstr args}
+for target in $targets; do
 	bin="$out/fuzz-$target"
+	case $target in
+	# pct prints "Unknown option" lines as Proxmox does; close_fd_mask=2
+	# drops them (libFuzzer keeps its own and the sanitizers' reports)
+	args) extra="-DPCT_NO_MAIN -I$top $pctsrc $pctlibs" flags=-close_fd_mask=2 ;;
+	*) extra= flags= ;;
+	esac
+	# shellcheck disable=SC2086 # word lists
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-I"$top/build/plain" -I"$top/conf-parser" \
-		"$top/fuzz/fuzz-$target.c" $libsrc -o "$bin" -lpthread
+		-I"$top/build/plain" -I"$top/conf-parser" -I"$top/sync" \
+		"$top/fuzz/fuzz-$target.c" $libsrc $extra -o "$bin" -lpthread
 	corpus="$out/corpus-$target"
 	mkdir -p "$corpus"
-	cp "$top"/tests/fixtures/conf/*.conf "$corpus"/ 2>/dev/null || true
+	[ "$target" = args ] || cp "$top"/tests/fixtures/conf/*.conf "$corpus"/ 2>/dev/null || true
 	# inputs that once crashed stay in the seed corpus as regression tests
 	cp "$top"/tests/fixtures/fuzz/"$target"-* "$corpus"/ 2>/dev/null || true
+	if [ "$target" = args ]; then
+		# command lines from the CLI tests, one per file, words NUL-separated
+		grep -h -o '"\$PCT" [^|&;>]*' "$top"/tests/cli/t*.sh 2>/dev/null | sed 's/^"\$PCT" //' |
+			head -n 2000 | split -l 1 - "$corpus/cmd-" 2>/dev/null || true
+		for f in "$corpus"/cmd-*; do
+			[ -f "$f" ] && tr ' \n' '\0\0' <"$f" >"$f.tmp" && mv "$f.tmp" "$f"
+		done
+	fi
 	if [ "$target" = propstr ]; then
 		grep -h -o '^[a-z0-9]*: .*' "$top"/tests/fixtures/conf/*.conf | sed 's/^[a-z0-9]*: //' |
 			split -l 1 - "$corpus/line-" 2>/dev/null || true
@@ -32,7 +50,7 @@ for target in parse propstr; do
 	echo "fuzz-$target: ${secs}s"
 	if ! CORRAL_ZONETAB="$top/tests/fixtures/zone.tab" \
 		"$bin" -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-		-print_final_stats=1 "$corpus" >"$out/log-$target" 2>&1; then
+		-print_final_stats=1 $flags "$corpus" >"$out/log-$target" 2>&1; then
 		tail -n 60 "$out/log-$target"
 		echo "fuzz-$target FAILED (crash input saved in $top)" >&2
 		exit 1

@@ -827,7 +827,35 @@ out:
 	return ret;
 }
 
+/*
+ * The command line (without argv[0]) to a command and its parsed, validated
+ * arguments; what main() does before running the command. On failure *cmd
+ * is the command when one was found (for its usage line) and *err says why.
+ */
+int
+pct_parse_cmdline(int argc, char **argv, const struct pct_cmd **cmd, struct pct_args *args,
+		  struct pct_error **err)
+{
+	bool incomplete;
+
+	*cmd = NULL;
+	if (argc < 1)
+		return pct_error_set(err, PCT_E_USAGE, "ERROR: no command specified");
+	*cmd = find_cmd(argv[0], &incomplete);
+	if (!*cmd)
+		return pct_error_set(err, PCT_E_USAGE, "ERROR: %s command 'pct %s'",
+				     incomplete ? "incomplete" : "unknown", argv[0]);
+	return parse_args(*cmd, argc - 1, argv + 1, args, err);
+}
+
+void
+pct_args_release(struct pct_args *args)
+{
+	args_release(args);
+}
+
 /* ---- main ---- */
+#ifndef PCT_NO_MAIN
 
 static void
 on_signal(int sig)
@@ -843,7 +871,6 @@ main(int argc, char **argv)
 	_cleanup_error_ struct pct_error *err = NULL;
 	struct pct_args args = { 0 };
 	const struct pct_cmd *cmd;
-	bool incomplete;
 	int ret;
 
 	signal(SIGINT, on_signal);
@@ -851,19 +878,12 @@ main(int argc, char **argv)
 	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (argc < 2) {
-		fprintf(stderr, "ERROR: no command specified\n");
+	ret = pct_parse_cmdline(argc - 1, argv + 1, &cmd, &args, &err);
+	if (ret < 0 && !cmd) {
+		fprintf(stderr, "%s\n", err->msg);
 		usage_all(stderr);
 		return 255;
 	}
-	cmd = find_cmd(argv[1], &incomplete);
-	if (!cmd) {
-		fprintf(stderr, "ERROR: %s command 'pct %s'\n", incomplete ? "incomplete" : "unknown",
-			argv[1]);
-		usage_all(stderr);
-		return 255;
-	}
-	ret = parse_args(cmd, argc - 2, argv + 2, &args, &err);
 	if (ret == 0)
 		ret = cmd->exec(&args, &err);
 	args_release(&args);
@@ -889,3 +909,4 @@ main(int argc, char **argv)
 	}
 	return ret > 0 ? ret : 255;
 }
+#endif /* PCT_NO_MAIN */

@@ -89,6 +89,9 @@ extern const struct pct_cmd *const pct_cmds[];
 
 /* Parameter lookups; NULL when not given. */
 const char *pct_args_get(const struct pct_args *a, const char *name);
+int pct_parse_cmdline(int argc, char **argv, const struct pct_cmd **cmd, struct pct_args *args,
+		      struct pct_error **err);
+void pct_args_release(struct pct_args *args);
 bool pct_args_bool(const struct pct_args *a, const char *name, bool def);
 bool pct_args_has_keys(const struct pct_args *a);
 
