@@ -130,13 +130,13 @@ test_done () {
 
 # freeze FILE: remember FILE's bytes and set an old mtime, for test_unchanged
 freeze () {
-	cp "$1" "$1.frozen" &&
+	cp "$1" "$TRASH/.frozen.$(basename "$1")" &&
 	touch -d "2001-01-01 00:00:00" "$1"
 }
 
 # test_unchanged FILE: same bytes and same mtime as at freeze time
 test_unchanged () {
-	test_cmp "$1.frozen" "$1" || return 1
+	test_cmp "$TRASH/.frozen.$(basename "$1")" "$1" || return 1
 	if [ "$(stat -c %Y "$1")" != "$(date -d "2001-01-01 00:00:00" +%s)" ]; then
 		echo "$1 was rewritten (mtime changed)"
 		return 1
