@@ -64,6 +64,7 @@ pctconf_free(struct pctconf *c)
 		free(c->diags[i].detail);
 	}
 	free(c->diags);
+	pctconf_strv_free(c->reserved, c->nreserved);
 	free(c->path);
 	free(c);
 }
@@ -106,6 +107,8 @@ pctconf_dup(const struct pctconf *c)
 	size_t i;
 
 	memcpy(d->digest, c->digest, sizeof(d->digest));
+	for (i = 0; i < c->nreserved; i++)
+		pctconf_reserve_volid(d, c->reserved[i]);
 	pctconf_section_copy(&d->main, &c->main);
 	pctconf_section_copy(&d->pending, &c->pending);
 	for (i = 0; i < c->nsnaps; i++)

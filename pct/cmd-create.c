@@ -458,6 +458,7 @@ cmd_create_exec(struct pct_args *args, struct pct_error **err)
 	}
 	claimed = true;
 	conf = pctconf_new(path, args->vmid);
+	pct_state_reserve_volumes(conf);
 	ret = build_config(conf, args, s, storage, err);
 	if (ret < 0)
 		goto out;

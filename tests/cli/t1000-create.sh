@@ -192,6 +192,13 @@ test_expect_success 'two concurrent creates of one ID: exactly one succeeds' '
 	! grep -q "^lock:" "$CORRAL_CONFDIR/130.conf"
 '
 
+test_expect_success 'a volume of an earlier CT 140 the agent has yet to destroy is not reused' '
+	mkdir -p "$CORRAL_STATEDIR/ct" &&
+	echo "{\"destroy-volumes\":[\"local:vm-140-disk-0\"]}" >"$CORRAL_STATEDIR/ct/140.state" &&
+	pct create 140 alpine &&
+	grep -qx "rootfs: local:vm-140-disk-1,size=4G" "$CORRAL_CONFDIR/140.conf"
+'
+
 test_expect_success 'no temporary files are left behind' '
 	! ls "$CORRAL_CONFDIR" | grep -v "^[0-9]*\.conf$"
 '

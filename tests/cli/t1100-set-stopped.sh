@@ -154,6 +154,12 @@ assert d[\"generation\"] >= 1, d
 "
 '
 
+test_expect_success 'a volume waiting for destruction is not handed out again' '
+	pct set 100 --mp5 local:3,mp=/new &&
+	! grep -q "vm-100-disk-1[,]" "$C" &&
+	grep -q "^mp5: local:vm-100-disk-" "$C"
+'
+
 test_expect_success 'replacing a volume mount point keeps the old volume as unusedN' '
 	pct set 100 --mp1 local:2,mp=/half &&
 	grep -q "^unused[0-9]*: local:vm-100-disk-2$" "$C"
