@@ -134,7 +134,8 @@ test_expect_success 'unusedN options are ignored with a warning' '
 
 test_expect_success 'mount points without rootfs are refused' '
 	test_must_fail --code=255 pct create 114 alpine --mp0 local:1,mp=/x 2>err &&
-	grep -q "mount points configured, but '\''rootfs'\'' not set - aborting" err &&
+	echo "mount points configured, but '\''rootfs'\'' not set - aborting" >expect &&
+	test_cmp expect err &&
 	! test -e "$CORRAL_CONFDIR/114.conf"
 '
 
