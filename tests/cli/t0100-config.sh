@@ -210,8 +210,16 @@ test_expect_success '--output-format json: typed values, lxc pairs as a list' '
 	basic_ct 120 &&
 	echo "lxc.apparmor.profile: unconfined" >>"$CORRAL_CONFDIR/120.conf" &&
 	pct config 120 --output-format json >actual &&
-	echo "{\"arch\":\"amd64\",\"hostname\":\"ct120\",\"memory\":512,\"ostype\":\"debian\",\"rootfs\":\"local:vm-120-disk-0,size=4G\",\"swap\":512,\"unprivileged\":1,\"lxc\":[{\"key\":\"lxc.apparmor.profile\",\"value\":\"unconfined\"}]}" >expect &&
+	echo "{\"arch\":\"amd64\",\"hostname\":\"ct120\",\"memory\":512,\"ostype\":\"debian\",\"rootfs\":\"local:vm-120-disk-0,size=4G\",\"swap\":512,\"unprivileged\":1,\"digest\":\"$(sha1sum <"$CORRAL_CONFDIR/120.conf" | cut -d" " -f1)\",\"lxc\":[{\"key\":\"lxc.apparmor.profile\",\"value\":\"unconfined\"}]}" >expect &&
 	test_cmp expect actual
+'
+
+test_expect_success '--output-format json carries the digest of the whole file, also for a snapshot' '
+	d=$(sha1sum <"$CORRAL_CONFDIR/101.conf" | cut -d" " -f1) &&
+	pct config 101 --snapshot snap1 --output-format json >snap.json &&
+	python3 -c "import json,sys; assert json.load(open(\"snap.json\"))[\"digest\"] == sys.argv[1]" "$d" &&
+	pct config 101 --current --output-format json >cur.json &&
+	python3 -c "import json,sys; assert json.load(open(\"cur.json\"))[\"digest\"] == sys.argv[1]" "$d"
 '
 
 test_expect_success '--output-format json-pretty parses to the same JSON' '
