@@ -82,5 +82,11 @@ assert d[-1][\"name\"] == \"CT30000\", d
 "
 '
 
+test_expect_success '--output-format json without a config directory is an empty list' '
+	CORRAL_CONFDIR="$TRASH/none" pct list --output-format json >actual &&
+	echo "[]" >expect && test_cmp expect actual &&
+	mkdir empty && CORRAL_CONFDIR="$TRASH/empty" pct list --output-format json >actual &&
+	test_cmp expect actual
+'
 
 test_done
