@@ -64,7 +64,8 @@ test_expect_success '--output-format json' '
 import json
 d = json.load(open(\"actual\"))
 byk = {i[\"key\"]: i for i in d}
-assert byk[\"cores\"][\"pending\"] in (4, \"4\"), byk
+assert byk[\"cores\"][\"pending\"] == 4 and byk[\"cores\"][\"value\"] == 2, byk
+assert byk[\"arch\"][\"value\"] == \"amd64\", byk
 assert byk[\"onboot\"][\"delete\"] == 1, byk
 assert byk[\"tags\"][\"delete\"] == 2, byk
 assert \"value\" not in byk[\"nameserver\"], byk
