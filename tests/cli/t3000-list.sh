@@ -60,6 +60,13 @@ test_expect_success 'whitespace is removed from the name; a long name is not cut
 	test_cmp expect actual
 '
 
+test_expect_success 'whitespace inside a hand-written hostname is removed' '
+	printf "hostname: a b\tc\nmemory: 512\n" >"$CORRAL_CONFDIR/301.conf" &&
+	pct list 2>/dev/null | grep "^301 " >actual &&
+	printf "%-10s %-10s %-12s %-20s\n" 301 unknown "" abc >expect &&
+	test_cmp expect actual
+'
+
 test_expect_success 'a config that does not parse cleanly is still listed' '
 	printf "hostname: broken\ngarbage line\n" >"$CORRAL_CONFDIR/400.conf" &&
 	pct list 2>/dev/null | grep -q "^400 .* broken"
@@ -76,7 +83,7 @@ test_expect_success '--output-format json' '
 	python3 -c "
 import json
 d = json.load(open(\"actual\"))
-assert [e[\"vmid\"] for e in d] == [200, 300, 400, 1000, 30000], d
+assert [e[\"vmid\"] for e in d] == [200, 300, 301, 400, 1000, 30000], d
 assert d[0][\"lock\"] == \"backup\" and \"lock\" not in d[1], d
 assert d[-1][\"name\"] == \"CT30000\", d
 "
