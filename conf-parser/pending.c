@@ -656,7 +656,8 @@ pctconf_apply_pending(struct pctconf *conf, const char *const *keys, const char 
 	size_t npkeys = 0, apkeys = 0;
 
 	ndel = pctconf_pdel_parse(pctconf_get(&conf->pending, "delete"), &del);
-	qsort(del, ndel, sizeof(*del), cmp_pdel);
+	if (ndel) /* del is NULL then, and qsort's pointer must not be */
+		qsort(del, ndel, sizeof(*del), cmp_pdel);
 	for (i = 0; i < ndel; i++) {
 		if (!in_selection(keys, del[i].key))
 			continue;
@@ -717,7 +718,8 @@ pctconf_hotplug_pending(struct pctconf *conf, const char *const *keys,
 
 	/* deletes that can be applied live */
 	ndel = pctconf_pdel_parse(pctconf_get(&conf->pending, "delete"), &del);
-	qsort(del, ndel, sizeof(*del), cmp_pdel);
+	if (ndel) /* del is NULL then, and qsort's pointer must not be */
+		qsort(del, ndel, sizeof(*del), cmp_pdel);
 	for (i = 0; i < ndel; i++) {
 		const char *k = del[i].key;
 
