@@ -86,7 +86,8 @@ cmd_list_exec(struct pct_args *args, struct pct_error **err)
 		pct_status_release(&st);
 	}
 	closedir(d);
-	qsort(rows, n, sizeof(*rows), cmp_row);
+	if (n) /* rows is NULL then */
+		qsort(rows, n, sizeof(*rows), cmp_row);
 	if (args->format != PCT_OUT_TEXT) {
 		struct pct_out *arr = pct_out_new_array();
 
