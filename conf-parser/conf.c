@@ -78,6 +78,7 @@ pctconf_free(struct pctconf *c)
 	}
 	free(c->diags);
 	free(c->digest_raw);
+	pctconf_strv_free(c->reserved, c->nreserved);
 	free(c->path);
 	free(c);
 }
@@ -120,6 +121,8 @@ pctconf_dup(const struct pctconf *c)
 	size_t i;
 
 	memcpy(d->digest_hex, pctconf_digest(c), sizeof(d->digest_hex));
+	for (i = 0; i < c->nreserved; i++)
+		pctconf_reserve_volid(d, c->reserved[i]);
 	pctconf_section_copy(&d->main, &c->main);
 	pctconf_section_copy(&d->pending, &c->pending);
 	for (i = 0; i < c->nsnaps; i++)

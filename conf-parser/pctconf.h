@@ -267,6 +267,10 @@ struct pctconf {
 	size_t nsnaps, asnaps;
 	struct pctconf_diag *diags;
 	size_t ndiags, adiags;
+	/* volume ids that exist outside the file (queued for destruction by the
+	 * agent): pctconf_alloc_volid never hands them out again */
+	char **reserved;
+	size_t nreserved;
 };
 
 struct pctconf *pctconf_new(const char *path, unsigned vmid);
@@ -482,8 +486,10 @@ char *pctconf_mp_canonical(struct pctconf *conf, const char *key, const char *va
 			   struct pct_error **err);
 /* ^([^:\s]+):(\d+(\.\d+)?)$ : a new volume of SIZE GiB on STORAGE. */
 bool pctconf_parse_new_disk(const char *v, char **storage, double *gib);
-/* The lowest "<storage>:vm-<vmid>-disk-<n>" no section references. */
+/* The lowest "<storage>:vm-<vmid>-disk-<n>" no section references and not reserved. */
 char *pctconf_alloc_volid(const struct pctconf *conf, const char *storage);
+/* Keep a volume id (on any storage: its disk number) from being allocated. */
+void pctconf_reserve_volid(struct pctconf *conf, const char *volid);
 /* The volume id of a volume-type rootfs/mpN value, or NULL (get_vm_volumes). */
 char *pctconf_mp_volid(const char *key, const char *value);
 /* Referenced by main, pending, a snapshot or an unusedN entry? */

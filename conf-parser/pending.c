@@ -380,7 +380,8 @@ pctconf_alloc_volid(const struct pctconf *conf, const char *storage)
 {
 	unsigned n;
 
-	/* vm-<vmid>-disk-<n>, the lowest n the config does not reference */
+	/* vm-<vmid>-disk-<n>, the lowest n the config does not reference and
+	 * the agent is not about to destroy */
 	for (n = 0;; n++) {
 		_cleanup_free_ char *volid =
 			xasprintf("%s:vm-%u-disk-%u", storage, conf->vmid, n);
@@ -397,10 +398,21 @@ pctconf_alloc_volid(const struct pctconf *conf, const char *storage)
 				if (str_has_suffix(v[i], suffix))
 					used = true;
 			pctconf_strv_free(v, nv);
+			for (i = 0; i < conf->nreserved; i++)
+				if (str_has_suffix(conf->reserved[i], suffix))
+					used = true;
 		}
 		if (!used)
 			return steal_ptr(volid);
 	}
+}
+
+void
+pctconf_reserve_volid(struct pctconf *conf, const char *volid)
+{
+	size_t alloc = conf->nreserved;
+
+	strv_add_unique(&conf->reserved, &conf->nreserved, &alloc, volid);
 }
 
 char *
@@ -644,7 +656,8 @@ pctconf_apply_pending(struct pctconf *conf, const char *const *keys, const char 
 	size_t npkeys = 0, apkeys = 0;
 
 	ndel = pctconf_pdel_parse(pctconf_get(&conf->pending, "delete"), &del);
-	qsort(del, ndel, sizeof(*del), cmp_pdel);
+	if (ndel) /* del is NULL then, and qsort's pointer must not be */
+		qsort(del, ndel, sizeof(*del), cmp_pdel);
 	for (i = 0; i < ndel; i++) {
 		if (!in_selection(keys, del[i].key))
 			continue;
@@ -705,7 +718,8 @@ pctconf_hotplug_pending(struct pctconf *conf, const char *const *keys,
 
 	/* deletes that can be applied live */
 	ndel = pctconf_pdel_parse(pctconf_get(&conf->pending, "delete"), &del);
-	qsort(del, ndel, sizeof(*del), cmp_pdel);
+	if (ndel) /* del is NULL then, and qsort's pointer must not be */
+		qsort(del, ndel, sizeof(*del), cmp_pdel);
 	for (i = 0; i < ndel; i++) {
 		const char *k = del[i].key;
 

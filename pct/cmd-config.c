@@ -49,7 +49,7 @@ verify_result(const struct pctconf_section *s, struct pct_error **err)
 }
 
 static void
-print_section(const struct pctconf_section *s, enum pct_output_format fmt)
+print_section(const struct pctconf_section *s, const char *digest, enum pct_output_format fmt)
 {
 	struct pct_item *it;
 	size_t n = pct_items(s, &it), i;
@@ -59,6 +59,8 @@ print_section(const struct pctconf_section *s, enum pct_output_format fmt)
 
 		for (i = 0; i < n; i++)
 			pct_out_add_confval(o, it[i].key, it[i].value, it[i].len);
+		/* as the API returns it: what pct set --digest compares with */
+		pct_out_add_str(o, "digest", digest);
 		if (s->nlxc) {
 			struct pct_out *arr = pct_out_new_array();
 
@@ -124,7 +126,7 @@ cmd_config_exec(struct pct_args *args, struct pct_error **err)
 	}
 	ret = verify_result(s, err);
 	if (ret == 0)
-		print_section(s, args->format);
+		print_section(s, pctconf_digest(conf), args->format);
 	pctconf_section_release(&view);
 	return ret;
 }

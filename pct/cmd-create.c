@@ -309,7 +309,7 @@ build_config(struct pctconf *conf, struct pct_args *args, const struct corral_se
 {
 	struct pct_param_errors pe = { STRBUF_INIT, 0 };
 	struct pctconf_apply res = { 0 };
-	bool has_rootfs = false, has_mp = false;
+	bool has_rootfs = false;
 	size_t i;
 
 	for (i = 0; i < args->n; i++) {
@@ -329,7 +329,6 @@ build_config(struct pctconf *conf, struct pct_args *args, const struct corral_se
 			continue; /* set below */
 		if (!strcmp(k, "rootfs") || !strcmp(row->name, "mp")) {
 			has_rootfs |= !strcmp(k, "rootfs");
-			has_mp |= strcmp(k, "rootfs") != 0;
 			/* a bare number is a new volume of that many GiB on --storage */
 			{
 				const char *comma = strchr(v, ',');
@@ -353,9 +352,6 @@ build_config(struct pctconf *conf, struct pct_args *args, const struct corral_se
 	if (pe.n)
 		return pct_param_error_raise(&pe, err);
 	strbuf_release(&pe.text);
-	if (has_mp && !has_rootfs)
-		return pct_error_set(err, PCT_E_INVALID,
-				     "mount points configured, but 'rootfs' not set - aborting");
 	if (!has_rootfs) {
 		_cleanup_free_ char *rootfs = xasprintf("%s:4", storage);
 
@@ -432,6 +428,15 @@ cmd_create_exec(struct pct_args *args, struct pct_error **err)
 			return pct_param_error_raise(&pe, err);
 		}
 	}
+	/* checked before the ID is claimed, so the message is not prefixed */
+	if (!pct_args_get(args, "rootfs")) {
+		size_t i;
+
+		for (i = 0; i < args->n; i++)
+			if (args->v[i].is_key && str_has_prefix(args->v[i].name, "mp"))
+				return pct_error_set(err, PCT_E_INVALID,
+						     "mount points configured, but 'rootfs' not set - aborting");
+	}
 	(void)gethostname(node, sizeof(node) - 1);
 	path = pctconf_path(NULL, args->vmid);
 	ret = pctconf_mkdir_p(pctconf_confdir(), 0755);
@@ -458,6 +463,7 @@ cmd_create_exec(struct pct_args *args, struct pct_error **err)
 	}
 	claimed = true;
 	conf = pctconf_new(path, args->vmid);
+	pct_state_reserve_volumes(conf);
 	ret = build_config(conf, args, s, storage, err);
 	if (ret < 0)
 		goto out;

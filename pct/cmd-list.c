@@ -54,8 +54,16 @@ cmd_list_exec(struct pct_args *args, struct pct_error **err)
 
 	d = opendir(dir);
 	if (!d) {
-		if (errno == ENOENT)
+		if (errno == ENOENT) {
+			/* no CTs: an empty list is still valid JSON/YAML */
+			if (args->format != PCT_OUT_TEXT) {
+				struct pct_out *arr = pct_out_new_array();
+
+				pct_out_print(arr, args->format);
+				pct_out_free(arr);
+			}
 			return 0;
+		}
 		return pct_error_errno(err, errno, "unable to read directory '%s'", dir);
 	}
 	while ((de = readdir(d))) {
@@ -78,7 +86,8 @@ cmd_list_exec(struct pct_args *args, struct pct_error **err)
 		pct_status_release(&st);
 	}
 	closedir(d);
-	qsort(rows, n, sizeof(*rows), cmp_row);
+	if (n) /* rows is NULL then */
+		qsort(rows, n, sizeof(*rows), cmp_row);
 	if (args->format != PCT_OUT_TEXT) {
 		struct pct_out *arr = pct_out_new_array();
 

@@ -78,8 +78,10 @@ print_node(const struct node *n, int depth)
 		struct node **kids = xmalloc((n->nchildren ? n->nchildren : 1) * sizeof(*kids));
 		size_t k;
 
-		memcpy(kids, n->children, n->nchildren * sizeof(*kids));
-		qsort(kids, n->nchildren, sizeof(*kids), cmp_node);
+		if (n->nchildren) { /* children is NULL for a leaf */
+			memcpy(kids, n->children, n->nchildren * sizeof(*kids));
+			qsort(kids, n->nchildren, sizeof(*kids), cmp_node);
+		}
 		for (k = 0; k < n->nchildren; k++)
 			print_node(kids[k], depth + 1);
 		free(kids);

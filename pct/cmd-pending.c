@@ -95,9 +95,9 @@ cmd_pending_exec(struct pct_args *args, struct pct_error **err)
 			}
 			pct_out_add_str(o, "key", rows[i].key);
 			if (rows[i].cur)
-				pct_out_add_confval(o, "value", rows[i].cur, rows[i].curlen);
+				pct_out_add_confval_as(o, "value", rows[i].key, rows[i].cur, rows[i].curlen);
 			if (rows[i].new)
-				pct_out_add_confval(o, "pending", rows[i].new, rows[i].newlen);
+				pct_out_add_confval_as(o, "pending", rows[i].key, rows[i].new, rows[i].newlen);
 			if (rows[i].del)
 				pct_out_add_num(o, "delete", rows[i].del);
 			pct_out_array_add(arr, o);

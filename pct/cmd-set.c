@@ -226,6 +226,7 @@ cmd_set_exec(struct pct_args *args, struct pct_error **err)
 	ret = pct_load(args->vmid, &conf, err);
 	if (ret < 0)
 		goto out;
+	pct_state_reserve_volumes(conf);
 	ret = pctconf_check_lock(conf, err);
 	if (ret < 0)
 		goto out;

@@ -74,6 +74,13 @@ pct_out_add_bool(struct pct_out *o, const char *key, bool value)
 void
 pct_out_add_confval(struct pct_out *o, const char *key, const char *value, size_t len)
 {
+	pct_out_add_confval_as(o, key, key, value, len);
+}
+
+void
+pct_out_add_confval_as(struct pct_out *o, const char *name, const char *key, const char *value,
+		       size_t len)
+{
 	const struct pctconf_key *row = pctconf_key_lookup(key, NULL);
 
 	if (row && strlen(value) == len &&
@@ -82,11 +89,11 @@ pct_out_add_confval(struct pct_out *o, const char *key, const char *value, size_
 		double d = strtod(value, &end);
 
 		if (*value && !*end && isfinite(d)) {
-			pct_out_add_num(o, key, d);
+			pct_out_add_num(o, name, d);
 			return;
 		}
 	}
-	pct_out_add_len(o, key, value, len);
+	pct_out_add_len(o, name, value, len);
 }
 
 void

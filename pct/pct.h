@@ -161,6 +161,9 @@ void pct_out_add_num(struct pct_out *o, const char *key, double value);
 void pct_out_add_bool(struct pct_out *o, const char *key, bool value);
 /* A config value typed by the key table (integers and booleans as numbers). */
 void pct_out_add_confval(struct pct_out *o, const char *key, const char *value, size_t len);
+/* The same under another name ("value", "pending"), typed by config key `key`. */
+void pct_out_add_confval_as(struct pct_out *o, const char *name, const char *key,
+			    const char *value, size_t len);
 struct pct_out *pct_out_new_array(void);
 void pct_out_array_add(struct pct_out *arr, struct pct_out *item);
 /* Attach arr (or an object) under key; o takes ownership. */

@@ -104,6 +104,18 @@ pct_state_add_destroy(unsigned vmid, char *const *volids, size_t n, struct pct_e
 	return ret;
 }
 
+void
+pct_state_reserve_volumes(struct pctconf *conf)
+{
+	cJSON *state = pct_state_load(conf->vmid);
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(state, "destroy-volumes"), *e;
+
+	cJSON_ArrayForEach(e, arr)
+		if (cJSON_IsString(e))
+			pctconf_reserve_volid(conf, e->valuestring);
+	cJSON_Delete(state);
+}
+
 int
 pct_state_set_power(unsigned vmid, const char *power, struct pct_error **err)
 {

@@ -16,6 +16,8 @@ int pct_state_save(unsigned vmid, cJSON *state, struct pct_error **err);
 
 /* Ask the agent to delete the PVCs of volumes no config references any more. */
 int pct_state_add_destroy(unsigned vmid, char *const *volids, size_t n, struct pct_error **err);
+/* Keep the volumes the agent is yet to destroy from being allocated again. */
+void pct_state_reserve_volumes(struct pctconf *conf);
 int pct_state_set_power(unsigned vmid, const char *power, struct pct_error **err);
 const char *pct_state_power(const cJSON *state);
 /*

@@ -127,3 +127,31 @@ test_done () {
 	fi
 	exit 0
 }
+
+# freeze FILE: remember FILE's bytes and set an old mtime, for test_unchanged
+freeze () {
+	cp "$1" "$TRASH/.frozen.$(basename "$1")" &&
+	touch -d "2001-01-01 00:00:00" "$1"
+}
+
+# test_unchanged FILE: same bytes and same mtime as at freeze time
+test_unchanged () {
+	test_cmp "$TRASH/.frozen.$(basename "$1")" "$1" || return 1
+	if [ "$(stat -c %Y "$1")" != "$(date -d "2001-01-01 00:00:00" +%s)" ]; then
+		echo "$1 was rewritten (mtime changed)"
+		return 1
+	fi
+}
+
+# basic_ct VMID: a small stopped CT as pct create writes it
+basic_ct () {
+	write_conf "$1" <<-EOF
+	arch: amd64
+	hostname: ct$1
+	memory: 512
+	ostype: debian
+	rootfs: local:vm-$1-disk-0,size=4G
+	swap: 512
+	unprivileged: 1
+	EOF
+}
