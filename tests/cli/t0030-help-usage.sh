@@ -63,7 +63,7 @@ test_expect_success 'pct help of an unknown command fails' '
 test_expect_success 'pct help CMD --verbose lists the positionals and every option' '
 	pct help config --verbose >out &&
 	head -n 1 out >actual &&
-	echo "USAGE: pct clone <vmid> <newid> [OPTIONS]" >expect &&
+	echo "USAGE: pct config <vmid> [OPTIONS]" >expect &&
 	test_cmp expect actual &&
 	grep -q "^  <vmid>     <integer> (100 - 999999999)" out &&
 	grep -q "^  -current   <boolean>" out &&
