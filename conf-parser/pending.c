@@ -512,7 +512,9 @@ pctconf_mp_canonical(struct pctconf *conf, const char *key, const char *value,
 		if (pctconf_parse_new_disk(vol, &storage, &gib)) {
 			_cleanup_free_ char *volid = pctconf_alloc_volid(conf, storage);
 			_cleanup_free_ char *size = NULL;
-			unsigned long long bytes = (unsigned long long)(gib * 1024.0 * 1024 * 1024);
+			/* create_disks: int(SIZE * 1024) MiB, so whole MiB only */
+			unsigned long long bytes =
+				(unsigned long long)(gib * 1024.0) * 1024ULL * 1024ULL;
 
 			size = xasprintf("%llu", bytes);
 			pctconf_props_set(&props, "volume", volid);
@@ -593,12 +595,19 @@ apply_value(struct pctconf *conf, const char *key, const char *mac_prefix,
 		free(value);
 		value = canon;
 		len = strlen(value);
-		/* the previous volume of this mount point becomes unused */
+		/*
+		 * The previous volume of this mount point becomes unusedN.
+		 * Proxmox's in-use check gets the old mount point string, never
+		 * a volume id, so it always adds it (no duplicates); the writer
+		 * drops the entry again while a mount point of the main section
+		 * still uses the volume. A volume only a snapshot still uses
+		 * stays listed, as in Proxmox.
+		 */
 		if (pctconf_get(&conf->main, key))
 			oldvol = pctconf_mp_volid(key, pctconf_get(&conf->main, key));
 		pctconf_set_len(&conf->main, key, value, len);
 		pctconf_unset(&conf->pending, key);
-		if (oldvol && !volid_referenced(conf, oldvol))
+		if (oldvol)
 			pctconf_add_unused(&conf->main, oldvol);
 		(void)res;
 		return 0;
