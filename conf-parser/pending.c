@@ -305,25 +305,42 @@ strv_add_unique(char ***v, size_t *n, size_t *alloc, const char *s)
 	(*v)[(*n)++] = xstrdup(s);
 }
 
+/*
+ * The volumes of a section in foreach_volume order: rootfs, then mp0 to
+ * mp255 by number (the order decides which unusedN a freed volume gets),
+ * then, when asked, unused0 to unused255.
+ */
 static void
 section_volumes(const struct pctconf_section *s, bool with_unused, char ***v, size_t *n,
 		size_t *alloc)
 {
-	size_t i;
+	char key[16];
+	unsigned i;
 
-	for (i = 0; i < s->nvals; i++) {
-		const char *key = s->vals[i].key;
+	for (i = 0; i <= 256; i++) {
+		const struct pctconf_val *val;
 		_cleanup_free_ char *volid = NULL;
 
-		if (with_unused && str_has_prefix(key, "unused") &&
-		    pctconf_key_lookup(key, NULL)) {
-			if (pctconf_parse_volume_id(s->vals[i].value, NULL, NULL))
-				strv_add_unique(v, n, alloc, s->vals[i].value);
+		if (i == 0)
+			snprintf(key, sizeof(key), "rootfs");
+		else
+			snprintf(key, sizeof(key), "mp%u", i - 1);
+		val = pctconf_get_val(s, key);
+		if (!val)
 			continue;
-		}
-		volid = pctconf_mp_volid(key, s->vals[i].value);
+		volid = pctconf_mp_volid(key, val->value);
 		if (volid)
 			strv_add_unique(v, n, alloc, volid);
+	}
+	if (!with_unused)
+		return;
+	for (i = 0; i < 256; i++) {
+		const struct pctconf_val *val;
+
+		snprintf(key, sizeof(key), "unused%u", i);
+		val = pctconf_get_val(s, key);
+		if (val && pctconf_parse_volume_id(val->value, NULL, NULL))
+			strv_add_unique(v, n, alloc, val->value);
 	}
 }
 
