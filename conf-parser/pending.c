@@ -84,8 +84,11 @@ pctconf_pdel_print(const struct pctconf_pdel *v, size_t n)
 	struct strbuf out = STRBUF_INIT;
 	size_t i;
 
-	memcpy(sorted, v, n * sizeof(*sorted));
-	qsort(sorted, n, sizeof(*sorted), cmp_pdel);
+	/* v is NULL for an empty list: neither memcpy nor qsort may see it */
+	if (n) {
+		memcpy(sorted, v, n * sizeof(*sorted));
+		qsort(sorted, n, sizeof(*sorted), cmp_pdel);
+	}
 	for (i = 0; i < n; i++) {
 		if (i)
 			strbuf_addch(&out, ',');
@@ -670,7 +673,8 @@ pctconf_apply_pending(struct pctconf *conf, const char *const *keys, const char 
 	size_t npkeys = 0, apkeys = 0;
 
 	ndel = pctconf_pdel_parse(pctconf_get(&conf->pending, "delete"), &del);
-	qsort(del, ndel, sizeof(*del), cmp_pdel);
+	if (ndel > 1)
+		qsort(del, ndel, sizeof(*del), cmp_pdel);
 	for (i = 0; i < ndel; i++) {
 		if (!in_selection(keys, del[i].key))
 			continue;
@@ -731,7 +735,8 @@ pctconf_hotplug_pending(struct pctconf *conf, const char *const *keys,
 
 	/* deletes that can be applied live */
 	ndel = pctconf_pdel_parse(pctconf_get(&conf->pending, "delete"), &del);
-	qsort(del, ndel, sizeof(*del), cmp_pdel);
+	if (ndel > 1)
+		qsort(del, ndel, sizeof(*del), cmp_pdel);
 	for (i = 0; i < ndel; i++) {
 		const char *k = del[i].key;
 
@@ -789,7 +794,8 @@ pctconf_unique_tags(const char *value)
 		for (c = v[i]; *c; c++)
 			*c = (char)pct_tolower((unsigned char)*c);
 	}
-	qsort(v, n, sizeof(*v), cmp_ci);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_ci);
 	for (i = 0; i < n; i++) {
 		if (prev && !strcmp(prev, v[i]))
 			continue;
