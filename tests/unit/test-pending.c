@@ -267,6 +267,14 @@ apply_stopped(void)
 	pctconf_apply_release(&res);
 	pctconf_free(c);
 
+	/* rootfs is allocated and printed canonically too (§8; `mp` is never printed) */
+	c = conf_from("memory: 512\n\n[pve:pending]\nrootfs: size=1G,local-lvm:4,ro=yes\n");
+	pctconf_apply_pending(c, NULL, NULL, &res);
+	is_str(pctconf_get(&c->main, "rootfs"), "local-lvm:vm-100-disk-0,ro=1,size=4G",
+	       "rootfs: STORAGE:SIZE allocated, the new size wins, printed canonically");
+	pctconf_apply_release(&res);
+	pctconf_free(c);
+
 	/* replacing a mount point: the old volume becomes unusedN */
 	c = conf_from("mp0: local-lvm:vm-100-disk-1,mp=/data\nmp1: local-lvm:vm-100-disk-2,mp=/b\n"
 		      "mp2: /srv/bind,mp=/c\n\n"
