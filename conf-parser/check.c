@@ -63,6 +63,32 @@ add_got(struct strbuf *msg, const char *type, const char *v, size_t len, const c
 	strbuf_addf(msg, "type check ('%s') failed - got '%s'%s", type, q, nl);
 }
 
+/*
+ * split_list on a value holding NUL bytes splits on NUL (trailing empty
+ * fields dropped, leading ones kept); every element is verified.
+ */
+static int
+check_nul_list(const char *format, const char *value, size_t len, struct strbuf *msg)
+{
+	_cleanup_free_ char *base = xstrndup(format, strlen(format) - 5);
+	size_t start = 0, end = len;
+
+	while (end && value[end - 1] == '\0')
+		end--;
+	while (start < end) {
+		const char *nul = memchr(value + start, '\0', end - start);
+		size_t n = nul ? (size_t)(nul - value) - start : end - start;
+		_cleanup_free_ char *item = xstrndup(value + start, n);
+
+		if (pctconf_check_format(base, item, msg) < 0) {
+			strbuf_addch(msg, '\n');
+			return -1;
+		}
+		start += n + 1;
+	}
+	return 0;
+}
+
 int
 pctconf_check_type(const char *key, const char *value, size_t len, char **norm,
 		   struct strbuf *msg)
@@ -110,8 +136,11 @@ pctconf_check_type(const char *key, const char *value, size_t len, char **norm,
 		if (!row->format)
 			return 0;
 		if (strlen(value) != len) {
-			/* a NUL byte: no format accepts it; verify the part before it
-			 * for the message, and fail regardless */
+			if (str_has_suffix(row->format, "-list"))
+				return check_nul_list(row->format, value, len, msg);
+			/* a NUL byte: the single-value formats of the config keys
+			 * refuse it; verify the part before it for the message, and
+			 * fail regardless */
 			if (pctconf_check_format(row->format, value, msg) == 0)
 				strbuf_addstr(msg, "value contains a NUL byte");
 			strbuf_addch(msg, '\n');
@@ -181,6 +210,22 @@ schema_is_number(const char *v)
 	return *p == '\0';
 }
 
+/*
+ * maxLength counts characters: Proxmox checks decoded strings (the CLI
+ * decodes its arguments, descriptions are character strings), so a UTF-8
+ * sequence counts once. Continuation bytes are not counted.
+ */
+static size_t
+utf8_length(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
 /* Perl stringification of a schema limit: integers plain, others %.15g */
 static void
 add_limit(struct strbuf *msg, double v)
@@ -241,7 +286,7 @@ check_common(enum pctconf_type type, unsigned flags, const char *format,
 		strbuf_addstr(msg, "value does not match the regex pattern");
 		return -1;
 	}
-	if (max_length && strlen(value) > max_length) {
+	if (max_length && utf8_length(value) > max_length) {
 		strbuf_addf(msg, "value may only be %zu characters long", max_length);
 		return -1;
 	}

@@ -595,7 +595,8 @@ load_zones(void)
 		zones = xgrow(zones, nzones + 1, &alloc, sizeof(*zones));
 		zones[nzones++] = end ? xstrndup(f2 + 1, (size_t)(end - f2 - 1)) : xstrdup(f2 + 1);
 	}
-	qsort(zones, nzones, sizeof(*zones), cmp_str);
+	if (nzones > 1)
+		qsort(zones, nzones, sizeof(*zones), cmp_str);
 }
 
 bool

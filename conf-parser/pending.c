@@ -84,8 +84,11 @@ pctconf_pdel_print(const struct pctconf_pdel *v, size_t n)
 	struct strbuf out = STRBUF_INIT;
 	size_t i;
 
-	memcpy(sorted, v, n * sizeof(*sorted));
-	qsort(sorted, n, sizeof(*sorted), cmp_pdel);
+	/* v is NULL for an empty list: neither memcpy nor qsort may see it */
+	if (n) {
+		memcpy(sorted, v, n * sizeof(*sorted));
+		qsort(sorted, n, sizeof(*sorted), cmp_pdel);
+	}
 	for (i = 0; i < n; i++) {
 		if (i)
 			strbuf_addch(&out, ',');
@@ -305,25 +308,42 @@ strv_add_unique(char ***v, size_t *n, size_t *alloc, const char *s)
 	(*v)[(*n)++] = xstrdup(s);
 }
 
+/*
+ * The volumes of a section in foreach_volume order: rootfs, then mp0 to
+ * mp255 by number (the order decides which unusedN a freed volume gets),
+ * then, when asked, unused0 to unused255.
+ */
 static void
 section_volumes(const struct pctconf_section *s, bool with_unused, char ***v, size_t *n,
 		size_t *alloc)
 {
-	size_t i;
+	char key[16];
+	unsigned i;
 
-	for (i = 0; i < s->nvals; i++) {
-		const char *key = s->vals[i].key;
+	for (i = 0; i <= 256; i++) {
+		const struct pctconf_val *val;
 		_cleanup_free_ char *volid = NULL;
 
-		if (with_unused && str_has_prefix(key, "unused") &&
-		    pctconf_key_lookup(key, NULL)) {
-			if (pctconf_parse_volume_id(s->vals[i].value, NULL, NULL))
-				strv_add_unique(v, n, alloc, s->vals[i].value);
+		if (i == 0)
+			snprintf(key, sizeof(key), "rootfs");
+		else
+			snprintf(key, sizeof(key), "mp%u", i - 1);
+		val = pctconf_get_val(s, key);
+		if (!val)
 			continue;
-		}
-		volid = pctconf_mp_volid(key, s->vals[i].value);
+		volid = pctconf_mp_volid(key, val->value);
 		if (volid)
 			strv_add_unique(v, n, alloc, volid);
+	}
+	if (!with_unused)
+		return;
+	for (i = 0; i < 256; i++) {
+		const struct pctconf_val *val;
+
+		snprintf(key, sizeof(key), "unused%u", i);
+		val = pctconf_get_val(s, key);
+		if (val && pctconf_parse_volume_id(val->value, NULL, NULL))
+			strv_add_unique(v, n, alloc, val->value);
 	}
 }
 
@@ -524,7 +544,9 @@ pctconf_mp_canonical(struct pctconf *conf, const char *key, const char *value,
 		if (pctconf_parse_new_disk(vol, &storage, &gib)) {
 			_cleanup_free_ char *volid = pctconf_alloc_volid(conf, storage);
 			_cleanup_free_ char *size = NULL;
-			unsigned long long bytes = (unsigned long long)(gib * 1024.0 * 1024 * 1024);
+			/* create_disks: int(SIZE * 1024) MiB, so whole MiB only */
+			unsigned long long bytes =
+				(unsigned long long)(gib * 1024.0) * 1024ULL * 1024ULL;
 
 			size = xasprintf("%llu", bytes);
 			pctconf_props_set(&props, "volume", volid);
@@ -605,12 +627,19 @@ apply_value(struct pctconf *conf, const char *key, const char *mac_prefix,
 		free(value);
 		value = canon;
 		len = strlen(value);
-		/* the previous volume of this mount point becomes unused */
+		/*
+		 * The previous volume of this mount point becomes unusedN.
+		 * Proxmox's in-use check gets the old mount point string, never
+		 * a volume id, so it always adds it (no duplicates); the writer
+		 * drops the entry again while a mount point of the main section
+		 * still uses the volume. A volume only a snapshot still uses
+		 * stays listed, as in Proxmox.
+		 */
 		if (pctconf_get(&conf->main, key))
 			oldvol = pctconf_mp_volid(key, pctconf_get(&conf->main, key));
 		pctconf_set_len(&conf->main, key, value, len);
 		pctconf_unset(&conf->pending, key);
-		if (oldvol && !volid_referenced(conf, oldvol))
+		if (oldvol)
 			pctconf_add_unused(&conf->main, oldvol);
 		(void)res;
 		return 0;
@@ -656,7 +685,7 @@ pctconf_apply_pending(struct pctconf *conf, const char *const *keys, const char 
 	size_t npkeys = 0, apkeys = 0;
 
 	ndel = pctconf_pdel_parse(pctconf_get(&conf->pending, "delete"), &del);
-	if (ndel) /* del is NULL then, and qsort's pointer must not be */
+	if (ndel > 1)
 		qsort(del, ndel, sizeof(*del), cmp_pdel);
 	for (i = 0; i < ndel; i++) {
 		if (!in_selection(keys, del[i].key))
@@ -718,7 +747,7 @@ pctconf_hotplug_pending(struct pctconf *conf, const char *const *keys,
 
 	/* deletes that can be applied live */
 	ndel = pctconf_pdel_parse(pctconf_get(&conf->pending, "delete"), &del);
-	if (ndel) /* del is NULL then, and qsort's pointer must not be */
+	if (ndel > 1)
 		qsort(del, ndel, sizeof(*del), cmp_pdel);
 	for (i = 0; i < ndel; i++) {
 		const char *k = del[i].key;
@@ -777,7 +806,8 @@ pctconf_unique_tags(const char *value)
 		for (c = v[i]; *c; c++)
 			*c = (char)pct_tolower((unsigned char)*c);
 	}
-	qsort(v, n, sizeof(*v), cmp_ci);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_ci);
 	for (i = 0; i < n; i++) {
 		if (prev && !strcmp(prev, v[i]))
 			continue;

@@ -192,6 +192,7 @@ pctconf_props_parse(const struct pctconf_prop *desc, const char *s, struct pctco
 {
 	const struct pctconf_prop *defkey = pctconf_prop_default(desc);
 	const char *p = s;
+	bool bare_seen = false;
 	char **lines;
 	size_t nlines, i;
 
@@ -237,16 +238,27 @@ pctconf_props_parse(const struct pctconf_prop *desc, const char *s, struct pctco
 			}
 			add_val(out, prop, eq + 1, vlen);
 		} else if (!eq) {
+			struct pctconf_propval *dv;
+
 			if (!defkey) {
 				strbuf_addstr(msg, "value without key, but schema does not define a default key\n");
 				goto fail;
 			}
-			if (find_val(out, defkey)) {
+			/* a second bare value, or a default key set by name to a
+			 * Perl-true value, is a duplicate; "volume=0,x" gives x */
+			dv = find_val(out, defkey);
+			if (bare_seen || (dv && pctconf_value_true(dv->value))) {
 				strbuf_addf(msg, "duplicate key in comma-separated list property: %s\n",
 					    defkey->name);
 				goto fail;
 			}
-			add_val(out, defkey, p, len);
+			bare_seen = true;
+			if (dv) {
+				free_value(out, dv->value);
+				dv->value = store(out, p, len);
+			} else {
+				add_val(out, defkey, p, len);
+			}
 		} else {
 			strbuf_addstr(msg, "missing key in comma-separated list property\n");
 			goto fail;
@@ -316,11 +328,8 @@ pctconf_props_print(const struct pctconf_props *p, const char *const *skip,
 			if (!first)
 				strbuf_addch(&out, ',');
 			first = false;
-			if (pass == 0) {
-				strbuf_addstr(&out, v);
-				continue;
-			}
-			strbuf_addf(&out, "%s=", prop->name);
+			if (pass != 0)
+				strbuf_addf(&out, "%s=", prop->name);
 			if (prop->format && !strcmp(prop->format, "disk-size")) {
 				unsigned long long bytes;
 				_cleanup_free_ char *fs = NULL;

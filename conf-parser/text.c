@@ -72,37 +72,16 @@ is_cont(unsigned char c)
 }
 
 /*
- * Encode.xs convert_utf8_multi_seq: returns the code point (0 = malformed)
- * and the number of bytes examined in *rlen.
+ * Encode's lax "utf8" decoder as Proxmox runs it (Perl >= 5.30, where
+ * Encode uses the core's is_utf8_string_loc_flags and utf8n_to_uvchr):
+ * a well-formed character -- any Perl-extended form up to 13 bytes, so
+ * surrogates, non-characters and code points above U+10FFFF included, as
+ * long as it is not overlong and not above IV_MAX -- is copied; anything
+ * else becomes ONE U+FFFD for the whole sequence the core looked at: a
+ * lone continuation byte is one byte, a start byte takes the continuation
+ * bytes that follow it, up to its expected length or the first
+ * non-continuation byte or the end of the text.
  */
-static uint64_t
-multi_seq(const unsigned char *s, size_t len, size_t *rlen)
-{
-	const unsigned char *start = s;
-	size_t skip = utf8_skip(*s);
-	uint64_t uv = skip >= 7 ? 0 : (*s & (0x1F >> (skip - 2)));
-	bool overflowed = false;
-
-	len--;
-	s++;
-	while (len--) {
-		if (!is_cont(*s)) {
-			*rlen = (size_t)(s - start);
-			return 0;
-		}
-		if (uv & ((uint64_t)0x3F << 58))
-			overflowed = true;
-		uv = (uv << 6) | (*s & 0x3F);
-		s++;
-	}
-	*rlen = (size_t)(s - start);
-	if (overflowed || *rlen > uni_skip(uv)) {
-		*rlen = 1;
-		return 0;
-	}
-	return uv;
-}
-
 static void
 perl_utf8_decode(const unsigned char *s, size_t len, struct strbuf *out)
 {
@@ -110,34 +89,34 @@ perl_utf8_decode(const unsigned char *s, size_t len, struct strbuf *out)
 	const unsigned char *e = s + len;
 
 	while (s < e) {
-		size_t ulen = 1, skip;
+		size_t expect, avail, n;
 		uint64_t uv;
+		bool overflow = false;
 
 		if (*s < 0x80) {
 			strbuf_addch(out, *s++);
 			continue;
 		}
-		if (is_cont(*s))
-			goto malformed;
-		skip = utf8_skip(*s);
-		if (s + skip > e) {
-			if (e - s >= 2)
-				multi_seq(s, (size_t)(e - s), &ulen);
-			else
-				ulen = 1;
-			goto malformed;
+		if (is_cont(*s)) {
+			strbuf_add(out, fffd, 3);
+			s++;
+			continue;
 		}
-		uv = multi_seq(s, skip, &ulen);
-		if (uv == 0)
-			goto malformed;
-		strbuf_add(out, s, skip);
-		s += skip;
-		continue;
-malformed:
-		if (ulen == 0)
-			ulen = 1;
-		strbuf_add(out, fffd, 3);
-		s += ulen;
+		expect = utf8_skip(*s);
+		avail = (size_t)(e - s) < expect ? (size_t)(e - s) : expect;
+		uv = expect >= 7 ? 0 : (*s & (0x1F >> (expect - 2)));
+		for (n = 1; n < avail && is_cont(s[n]); n++) {
+			if (uv & ((uint64_t)0x3F << 58))
+				overflow = true;
+			uv = (uv << 6) | (s[n] & 0x3F);
+		}
+		/* complete, not overlong, not above IV_MAX */
+		if (n == expect && !overflow && uv <= INT64_MAX && uni_skip(uv) == expect) {
+			strbuf_add(out, s, n);
+		} else {
+			strbuf_add(out, fffd, 3);
+		}
+		s += n;
 	}
 }
 

@@ -22,10 +22,14 @@ for conf in "$FIX"/*.conf; do
 			test_cmp /dev/null $name.stderr
 		"
 	fi
-	test_expect_success "fmt $name: stable (write(parse(write(parse(x)))) == write(parse(x)))" "
+	# NNN.expect2: Proxmox's writer is not idempotent on this input; the
+	# second pass must give exactly that file
+	second=$name.out
+	[ -f "$FIX/$name.expect2" ] && second="$FIX/$name.expect2"
+	test_expect_success "fmt $name: second pass (write(parse(write(parse(x)))))" "
 		cp $name.out again.conf &&
 		pct fmt again.conf >again.out 2>/dev/null &&
-		test_cmp $name.out again.out
+		test_cmp '$second' again.out
 	"
 done
 
