@@ -1271,6 +1271,15 @@ main(int argc, char **argv)
 	rootfd = open(args[1], O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		die("unable to open the container root '%s': %s", args[1], strerror(errno));
+	{
+		/* without openat2 every lookup would fail and the CT look empty */
+		int probe = pctconf_ct_open(rootfd, "/", O_PATH | O_DIRECTORY, 0);
+
+		if (probe < 0 && errno == ENOSYS)
+			die("openat2(2) is not available: Linux 5.6 or later is needed");
+		if (probe >= 0)
+			close(probe);
+	}
 
 	/* Setup->new: detection, then the plugin's release check */
 	if (pctconf_detect_ostype(rootfd, pctconf_get(s, "ostype"), &ostype, &warnings, &err) < 0) {
