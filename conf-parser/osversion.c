@@ -3,7 +3,7 @@
  * plugin's constructor reads its release file and refuses releases it does
  * not support, so a CT with such a rootfs neither starts nor is created.
  * Some releases are only warned about (Proxmox's log_warn, "WARN: ..."). The
- * rules and messages are listed in /work/notes/setup-facts.md §2.
+ * rules are summarised in doc/corral-prestart.md.
  *
  * Files are read inside the container root as chroot(2) would see them.
  */

@@ -29,8 +29,8 @@
  * atomically (<file>.tmp.<pid> + rename), so a symlinked target becomes a
  * regular file and is never followed. Network files and consoles are not
  * set up: the pod network belongs to Kubernetes. Statically linked, libc
- * only, no NSS: /etc/passwd is parsed here. The facts followed are in
- * /work/notes/setup-facts.md (section numbers below: "facts §N").
+ * only, no NSS: /etc/passwd is parsed here. doc/corral-prestart.md lists
+ * what is done and where it deliberately differs from Proxmox.
  */
 #include "config.h"
 
@@ -358,7 +358,7 @@ root_realpath(int fd, const char *path, bool *exists)
 	return strbuf_detach(&res, NULL);
 }
 
-/* ---- DNS: the config's, else the host's resolv.conf (facts §7) ---- */
+/* ---- DNS: the config's, else the host's resolv.conf ---- */
 
 /* One IPv4 octet of Proxmox's $IPV4RE at p: candidate lengths in regex order. */
 static size_t
@@ -509,7 +509,7 @@ set_dns(const struct dns *d)
 	strbuf_release(&data);
 }
 
-/* ---- host name and /etc/hosts (facts §5, §6) ---- */
+/* ---- host name and /etc/hosts ---- */
 
 /* one address as get_primary_ips leaves it: undef for the modes, a Perl-false value as is */
 static char *
@@ -713,7 +713,7 @@ set_hostname(const char *ostype, const char *hostname, const char *hostip, const
 	}
 }
 
-/* ---- time zone (facts §8) ---- */
+/* ---- time zone ---- */
 
 static int
 host_root_fd(void)
@@ -805,7 +805,7 @@ set_timezone(const char *tz)
 	}
 }
 
-/* ---- once, after create (facts §9) ---- */
+/* ---- once, after create ---- */
 
 static void
 clear_machine_id(void)
