@@ -474,7 +474,8 @@ pctconf_detect_ostype(int rootfd, const char *conf_ostype, char **ostype,
 		struct stat st;
 
 		if (ct_stat(rootfd, "/etc", &st) < 0)
-			strbuf_addstr(warnings, "WARNING: /etc not present in CT, is the rootfs mounted?\n");
+			strbuf_addstr(warnings,
+				      "WARNING: /etc not present in CT, is the rootfs mounted?\n");
 		strbuf_addf(warnings, "got unexpected ostype (%s != %s)\n", type, conf_ostype);
 	}
 	*ostype = xstrdup(type);

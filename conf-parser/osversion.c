@@ -145,13 +145,14 @@ check_debian(int rootfd, struct strbuf *warnings, struct pct_error **err)
 		return pct_error_set(err, PCT_E_INVALID, "unable to parse version info '%s'",
 				     version);
 	if (v < DEBIAN_MINIMUM_RELEASE)
-		return pct_error_set(err, PCT_E_REFUSED, "Container Debian version '%ld' is too old",
-				     v);
+		return pct_error_set(err, PCT_E_REFUSED,
+				     "Container Debian version '%ld' is too old", v);
 	if (v >= DEBIAN_MAXIMUM_RELEASE + 1 && warnings)
 		strbuf_addf(warnings,
-			    "WARN: The container's Debian version '%ld' is newer than the tested "
-			    "version '%d'. While everything may work fine, full compatibility cannot "
-			    "be guaranteed. Please check for PVE system updates.\n",
+			    "WARN: The container's Debian version '%ld' is newer than the "
+			    "tested version '%d'. While everything may work fine, full "
+			    "compatibility cannot be guaranteed. Please check for PVE system "
+			    "updates.\n",
 			    v, DEBIAN_MAXIMUM_RELEASE);
 	return 0;
 }
@@ -187,7 +188,8 @@ check_ubuntu(int rootfd, struct strbuf *warnings, struct pct_error **err)
 	size_t len, i;
 
 	if (pctconf_ct_read(rootfd, "/etc/lsb-release", RELEASE_FILE_MAX, &text, &len) < 0)
-		return pct_error_set(err, errno, "can't open '/etc/lsb-release' - %s", strerror(errno));
+		return pct_error_set(err, errno, "can't open '/etc/lsb-release' - %s",
+				     strerror(errno));
 	for (p = text, end = text + len; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = (size_t)((nl ? nl : end) - p);
@@ -227,10 +229,10 @@ check_ubuntu(int rootfd, struct strbuf *warnings, struct pct_error **err)
 				     version);
 	if (warnings)
 		strbuf_addf(warnings,
-			    "WARN: The container's Ubuntu version '%s' is not in the known version "
-			    "list. As it's newer than the minimum supported version it's likely to "
-			    "work OK, but full compatibility cannot be guaranteed. Please check for "
-			    "PVE system updates.\n",
+			    "WARN: The container's Ubuntu version '%s' is not in the known "
+			    "version list. As it's newer than the minimum supported version "
+			    "it's likely to work OK, but full compatibility cannot be "
+			    "guaranteed. Please check for PVE system updates.\n",
 			    version);
 	return 0;
 }

@@ -109,7 +109,8 @@ dir_of(const char *path, const char **base)
 static int
 ct_stat(const char *path, struct stat *st, bool follow)
 {
-	_cleanup_close_ int fd = pctconf_ct_open(rootfd, path, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
+	_cleanup_close_ int fd =
+		pctconf_ct_open(rootfd, path, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
 
 	if (fd < 0)
 		return -1;
@@ -192,7 +193,8 @@ ct_read_or_die(const char *path, size_t *len)
  * Proxmox's messages.
  */
 static void
-ct_write_owned(const char *path, const char *data, size_t len, mode_t mode, const struct stat *owner)
+ct_write_owned(const char *path, const char *data, size_t len, mode_t mode,
+	       const struct stat *owner)
 {
 	const char *base;
 	_cleanup_free_ char *dir = dir_of(path, &base);
@@ -772,7 +774,8 @@ set_timezone(const char *tz)
 		return;
 	if (!strcmp(tz, "host")) {
 		if (!host_zone(&tz_path, &zone)) {
-			warnx("unable to determine the host's time zone from '%s', timezone can not be modified",
+			warnx("unable to determine the host's time zone from '%s', "
+			      "timezone can not be modified",
 			      host_root);
 			return;
 		}
@@ -1161,7 +1164,8 @@ create_prepare(struct create_input *in)
 	if (in->keys) {
 		in->home = root_home();
 		if (!in->home || !(ct_is_dir(in->home) || ct_is_symlink(in->home)))
-			die("home directory '%s' of root does not exist!", in->home ? in->home : "");
+			die("home directory '%s' of root does not exist!",
+			    in->home ? in->home : "");
 	}
 }
 
@@ -1316,7 +1320,8 @@ main(int argc, char **argv)
 		dns_release(&d);
 	}
 	if (create) {
-		_cleanup_close_ int cd = pctconf_ct_open(rootfd, "/.corral", O_PATH | O_DIRECTORY, 0);
+		_cleanup_close_ int cd =
+			pctconf_ct_open(rootfd, "/.corral", O_PATH | O_DIRECTORY, 0);
 
 		if (cd >= 0 && unlinkat(cd, "first-start", 0) < 0 && errno != ENOENT)
 			die("unable to remove '/.corral/first-start': %s", strerror(errno));
