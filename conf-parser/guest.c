@@ -282,7 +282,7 @@ ct_exists(int rootfd, const char *path, bool want_dir)
 
 	if (ct_stat(rootfd, path, &st) < 0)
 		return false;
-	return want_dir ? S_ISDIR(st.st_mode) : true;
+	return want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode); /* -d or -f */
 }
 
 int
@@ -444,7 +444,7 @@ pctconf_detect_ostype(int rootfd, const char *conf_ostype, char **ostype,
 		(void)pctconf_ct_read(rootfd, "/usr/lib/os-release", 1 << 20, &osr, &len);
 	if (osr)
 		id = pctconf_os_release_get(osr, "ID");
-	if (id) {
+	if (pctconf_value_true(id)) { /* Perl truth: "" and "0" are no ID */
 		for (i = 0; plugins[i]; i++)
 			if (!strcmp(id, plugins[i]))
 				type = plugins[i];
@@ -470,8 +470,14 @@ pctconf_detect_ostype(int rootfd, const char *conf_ostype, char **ostype,
 			strbuf_addstr(warnings, "/etc/os-release file not found and autodetection failed, falling back to 'unmanaged'\n");
 		type = "unmanaged";
 	}
-	if (conf_ostype && *conf_ostype && strcmp(conf_ostype, type) != 0 && warnings)
+	if (conf_ostype && *conf_ostype && strcmp(conf_ostype, type) != 0 && warnings) {
+		struct stat st;
+
+		if (ct_stat(rootfd, "/etc", &st) < 0)
+			strbuf_addstr(warnings,
+				      "WARNING: /etc not present in CT, is the rootfs mounted?\n");
 		strbuf_addf(warnings, "got unexpected ostype (%s != %s)\n", type, conf_ostype);
+	}
 	*ostype = xstrdup(type);
 	return 0;
 }

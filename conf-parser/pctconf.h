@@ -576,5 +576,12 @@ char *pctconf_os_release_get(const char *text, const char *key);
  */
 int pctconf_detect_ostype(int rootfd, const char *conf_ostype, char **ostype,
 			  struct strbuf *warnings, struct pct_error **err);
+/*
+ * The version check of the setup plugin for `ostype` (osversion.c, §10.1
+ * step 6): -1 with Proxmox's message when the release is not supported;
+ * releases Proxmox only warns about add "WARN: <text>\n" to *warnings.
+ */
+int pctconf_check_os_version(int rootfd, const char *ostype, struct strbuf *warnings,
+			     struct pct_error **err);
 
 #endif
