@@ -10,7 +10,10 @@
  * The same holds for a [pve:pending] section whose only content is a
  * description of empty comment lines ("#"): Proxmox writes the header but no
  * line, and the next read finds the section empty.
- * Such inputs must converge one round later.
+ * Such inputs must converge within two more rounds: a pending section whose
+ * only key is such an env becomes an empty "[pve:pending]" header first
+ * (Proxmox writes the header for a non-empty hash, then no line for the
+ * empty env), and disappears the round after.
  */
 #include "config.h"
 
@@ -92,12 +95,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!w2)
 		__builtin_trap();
 	if (l1 != l2 || memcmp(w1, w2, l1) != 0) {
+		int round;
+
 		if (!quirk)
 			__builtin_trap();
-		w3 = round_trip(w2, l2, &l3, NULL);
-		if (!w3 || l3 != l2 || memcmp(w2, w3, l2) != 0)
+		for (round = 0; round < 2; round++) {
+			w3 = round_trip(w2, l2, &l3, NULL);
+			if (!w3)
+				__builtin_trap();
+			if (l3 == l2 && memcmp(w2, w3, l2) == 0) {
+				free(w3);
+				break;
+			}
+			free(w2);
+			w2 = w3;
+			l2 = l3;
+		}
+		if (round == 2)
 			__builtin_trap();
-		free(w3);
 	}
 	free(w1);
 	free(w2);
