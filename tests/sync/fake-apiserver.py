@@ -3316,6 +3316,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 with srv.cluster.lock:
                     srv.cluster.stats["tls_failures"] += 1
                     srv.cluster.tls_errors.append(str(e))
+                # Read what the client already sent before closing: closing with unread
+                # data makes the kernel send a reset, which can reach the client before
+                # the TLS alert (TLS 1.3 clients send their request before they learn
+                # that their certificate was refused).
+                try:
+                    raw = socket.socket(fileno=self.request.detach())
+                    raw.settimeout(0.5)
+                    try:
+                        while raw.recv(65536):
+                            pass
+                    finally:
+                        raw.close()
+                except OSError:
+                    pass
                 raise
             self.request.settimeout(None)
             cert = self.request.getpeercert()
