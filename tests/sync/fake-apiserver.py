@@ -138,6 +138,28 @@ def rt(group, plural):
     return RT[(group, plural)]
 
 
+# The fields the fake knows the schema of: the top level of each kind and
+# ObjectMeta. Unknown fields there are pruned (with a warning) or refused
+# (fieldValidation=Strict), as the real server does; deeper levels are kept.
+TOP_FIELDS = {
+    "Namespace": ("spec", "status"), "Pod": ("spec", "status"),
+    "PersistentVolumeClaim": ("spec", "status"), "Service": ("spec", "status"),
+    "ConfigMap": ("data", "binaryData", "immutable"),
+    "Event": ("involvedObject", "reason", "message", "source", "firstTimestamp",
+              "lastTimestamp", "count", "type", "eventTime", "series", "action", "related",
+              "reportingComponent", "reportingInstance"),
+    "StatefulSet": ("spec", "status"),
+    "StorageClass": ("provisioner", "parameters", "reclaimPolicy", "mountOptions",
+                     "allowVolumeExpansion", "volumeBindingMode", "allowedTopologies"),
+    "VolumeSnapshot": ("spec", "status"),
+    "VolumeSnapshotClass": ("driver", "parameters", "deletionPolicy"),
+}
+META_FIELDS = ("name", "generateName", "namespace", "selfLink", "uid", "resourceVersion",
+               "generation", "creationTimestamp", "deletionTimestamp",
+               "deletionGracePeriodSeconds", "labels", "annotations", "ownerReferences",
+               "finalizers", "managedFields")
+
+
 # --------------------------------------------------------------------------
 # Errors: Status bodies shaped like kube-apiserver's
 # --------------------------------------------------------------------------
@@ -2113,11 +2135,12 @@ class Cluster:
                                             "field": "metadata.namespace"}]
             raise e
 
-    def decode(self, r, body, ns, url_name=None, apply=False):
+    def decode(self, r, body, ns, url_name=None, apply=False, ctx=None):
         if not isinstance(body, dict):
             raise err_bad_request("the object provided is unrecognized (must be of type %s)"
                                   % r.kind)
         obj = copy.deepcopy(body)
+        self.prune_unknown(r, obj, ctx)
         kind, av = obj.get("kind"), obj.get("apiVersion")
         if (apply or r.crd) and not kind:
             raise err_bad_request("Object 'Kind' is missing in '%s'"
@@ -2146,8 +2169,28 @@ class Cluster:
             md["name"] = url_name
         return obj
 
+    def prune_unknown(self, r, obj, ctx):
+        known = ("apiVersion", "kind", "metadata") + TOP_FIELDS.get(r.kind, ())
+        unknown = [k for k in obj if k not in known]
+        md = obj.get("metadata")
+        if isinstance(md, dict):
+            unknown += ["metadata." + k for k in md if k not in META_FIELDS]
+        if not unknown:
+            return
+        mode = (ctx or {}).get("field_validation") or "Warn"
+        if mode == "Strict":
+            raise err_bad_request("strict decoding error: " + ", ".join(
+                'unknown field "%s"' % f for f in unknown))
+        for f in unknown:
+            if f.startswith("metadata."):
+                md.pop(f[len("metadata."):], None)
+            else:
+                obj.pop(f, None)
+            if mode == "Warn" and ctx is not None:
+                ctx.setdefault("warnings", []).append('unknown field "%s"' % f)
+
     def op_create(self, r, ns, body, ctx, applied_paths=None):
-        obj = self.decode(r, body, ns)
+        obj = self.decode(r, body, ns, ctx=ctx)
         md = obj["metadata"]
         if not md.get("name"):
             if md.get("generateName"):
@@ -2199,7 +2242,7 @@ class Cluster:
         old = self.get_or_404(r, ns, name)
         if subresource == "scale":
             return self.op_scale_write(r, old, body, ctx)
-        obj = self.decode(r, body, ns, url_name=name)
+        obj = self.decode(r, body, ns, url_name=name, ctx=ctx)
         self.check_preconditions(r, old, obj)
         return self.commit(r, old, self.merge_into_old(r, old, obj, subresource), ctx,
                            subresource=subresource)
@@ -2325,7 +2368,7 @@ class Cluster:
                                                 name))
         self.check_preconditions(r, old, patched)
         patched["metadata"]["managedFields"] = copy.deepcopy(old["metadata"].get("managedFields"))
-        obj = self.decode(r, patched, ns, url_name=name)
+        obj = self.decode(r, patched, ns, url_name=name, ctx=ctx)
         return self.commit(r, old, self.merge_into_old(r, old, obj, subresource), ctx,
                            subresource=subresource)
 
@@ -2350,7 +2393,7 @@ class Cluster:
         if isinstance(applied.get("metadata"), dict) and \
                 applied["metadata"].get("managedFields") is not None:
             raise err_bad_request("metadata.managedFields must be nil")
-        obj = self.decode(r, applied, ns, url_name=name, apply=True)
+        obj = self.decode(r, applied, ns, url_name=name, apply=True, ctx=ctx)
         obj = strip_nulls(obj)
         if subresource == "status":
             applied_paths = field_paths({"status": obj["status"]}) if obj.get("status") else set()
@@ -3622,7 +3665,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise err_invalid_options("CreateOptions" if method == "POST" else "UpdateOptions",
                                       [FieldErr("dryRun", "notsupported", [dry],
                                                 supported=["All"])])
-        ctx = {"user": user, "manager": manager, "dry_run": dry == "All"}
+        fv = q.get("fieldValidation")
+        if fv not in (None, "", "Strict", "Warn", "Ignore"):
+            raise err_bad_request('fieldValidation must be one of "Ignore", "Warn", or '
+                                  '"Strict", not "%s"' % fv)
+        ctx = {"user": user, "manager": manager, "dry_run": dry == "All",
+               "field_validation": fv or "Warn"}
         if len(manager) > 128:
             raise err_invalid_options("PatchOptions" if method == "PATCH" else "UpdateOptions",
                                       [FieldErr("fieldManager", "toolong",
@@ -3635,7 +3683,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.watch(r, ns, name, q)
         code, obj = self.verb(method, r, ns, name, sub, q, body, ctype, ctx)
         entry["status"] = code
-        self.send_json(code, obj)
+        headers = {}
+        if ctx.get("warnings"):
+            # one header line per warning in the real server; one joined line here
+            headers["Warning"] = ", ".join('299 - "%s"' % w.replace('"', '\\"')
+                                           for w in ctx["warnings"])
+        self.send_json(code, obj, headers)
 
     def verb(self, method, r, ns, name, sub, q, body, ctype, ctx):
         cluster = self.server.cluster

@@ -238,6 +238,20 @@ test_expect_success 'server-side apply: name mismatch 400, missing kind 400, res
 	expect_status 409
 '
 
+test_expect_success 'unknown fields: pruned with a Warning header, refused with fieldValidation=Strict' '
+	fake_curl -D headers -o out -X PATCH -H "Authorization: Bearer $FAKE_TOKEN" \
+		-H "Content-Type: $APPLY" \
+		--data-binary "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"u\",\"lables\":{\"a\":\"b\"}},\"data\":{\"k\":\"v\"},\"dtaa\":{}}" \
+		"$FAKE_URL$NS/configmaps/u?fieldManager=m" &&
+	grep -i "^Warning: 299 - \"unknown field \\\\\"dtaa\\\\\"\"" headers &&
+	json_is out "\"dtaa\" in d" false &&
+	json_is out "\"lables\" in d[\"metadata\"]" false &&
+	json_is out "\"f:dtaa\" in str(d[\"metadata\"][\"managedFields\"])" false &&
+	fake_api PATCH "$NS/configmaps/u?fieldManager=m&fieldValidation=Strict" "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"u\"},\"dtaa\":{}}" $APPLY >out &&
+	expect_status 400 &&
+	json_is out "d[\"message\"]" "strict decoding error: unknown field \"dtaa\""
+'
+
 test_expect_success 'PVC: shrink refused (422), growth follows, refused without allowVolumeExpansion (403)' '
 	sed "s/8192Mi/4Gi/" pvc.json >small.json &&
 	fake_api PATCH "$NS/persistentvolumeclaims/ct-100-rootfs?fieldManager=corral-syncd" "$(cat small.json)" $APPLY >out &&
