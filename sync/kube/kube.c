@@ -166,7 +166,10 @@ kube_path(const char *group_version, const char *ns, const char *resource, const
 
 /* ---- handles ---- */
 
-/* The bearer token, re-read from token_file when the file changed (rotation). */
+/*
+ * The bearer token, re-read from token_file when the file changed (rotation).
+ * A token in the kubeconfig wins over its tokenFile, as in client-go.
+ */
 static int
 kube_token(struct kube *k, struct pct_error **err)
 {
@@ -174,7 +177,7 @@ kube_token(struct kube *k, struct pct_error **err)
 	char *tok;
 	size_t len;
 
-	if (!k->cfg->token_file)
+	if (!k->cfg->token_file || k->cfg->token)
 		return 0;
 	if (stat(k->cfg->token_file, &st) < 0)
 		return pct_error_errno(err, errno, "cannot read the token file '%s'",

@@ -122,6 +122,11 @@ int kube_has_resource(struct kube *k, const char *group_version, const char *res
  * inotify fd of corral-syncd), so the agent stays single-threaded.
  * The callback gets each event: type "ADDED", "MODIFIED", "DELETED",
  * "BOOKMARK" or "ERROR" and the object (borrowed, valid during the call).
+ * Callbacks run from kube_wait() only, after libcurl has returned: they may
+ * call any libkube function (requests, kube_watch_start, kube_watch_stop of
+ * any watch, their own included) except kube_wait() and kube_close().
+ * kube_watch_start() does no I/O: connection errors and a refused watch show
+ * up in kube_watch_active()/kube_watch_error() after kube_wait().
  */
 typedef void (*kube_watch_cb)(const char *type, const cJSON *obj, void *ctx);
 struct kube_watch;
