@@ -23,7 +23,7 @@ struct kube {
 	struct kube_watch *zombies; /* stopped during a callback, freed after dispatch */
 	bool dispatching;
 	struct kube_stats stats;
-	char *token;		/* the token in use (from cfg->token or cfg->token_file) */
+	char *token; /* the token in use (from cfg->token or cfg->token_file) */
 	struct timespec token_mtime;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -38,13 +38,13 @@ struct kube_watch {
 	struct kube *k;
 	CURL *easy;
 	struct curl_slist *headers;
-	char *path;	/* for messages */
+	char *path; /* for messages */
 	kube_watch_cb cb;
 	void *ctx;
-	struct strbuf line;	/* an incomplete JSON line across chunks */
-	struct strbuf errbody;	/* the body of a non-200 answer */
+	struct strbuf line;    /* an incomplete JSON line across chunks */
+	struct strbuf errbody; /* the body of a non-200 answer */
 	struct kube_event *queue, **queue_tail;
-	char *rv;		/* the last resourceVersion seen */
+	char *rv;		 /* the last resourceVersion seen */
 	struct pct_error *error; /* why it ended, NULL for a clean end */
 	bool active;
 	bool stopped;

@@ -50,8 +50,8 @@ kube_open(const struct kube_config *cfg, long timeout, struct kube **out, struct
 		return pct_error_set(err, PCT_E_INVALID, "no API server to connect to");
 	ret = check_readable(cfg, "certificate-authority", cfg->ca_data ? NULL : cfg->ca_file, err);
 	if (ret == 0)
-		ret = check_readable(cfg, "client-certificate", cfg->cert_data ? NULL : cfg->cert_file,
-				     err);
+		ret = check_readable(cfg, "client-certificate",
+				     cfg->cert_data ? NULL : cfg->cert_file, err);
 	if (ret == 0)
 		ret = check_readable(cfg, "client-key", cfg->key_data ? NULL : cfg->key_file, err);
 	if (ret < 0)
@@ -199,8 +199,7 @@ kube_token(struct kube *k, struct pct_error **err)
 static void
 set_blob(CURL *h, CURLoption opt, const char *pem)
 {
-	struct curl_blob blob = { .data = (void *)pem, .len = strlen(pem),
-				  .flags = CURL_BLOB_COPY };
+	struct curl_blob blob = {.data = (void *)pem, .len = strlen(pem), .flags = CURL_BLOB_COPY};
 
 	curl_easy_setopt(h, opt, &blob);
 }
@@ -221,7 +220,8 @@ kube_setup_handle(struct kube *k, CURL *h, struct curl_slist **headers, const ch
 	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
-			 k->timeout < KUBE_CONNECT_TIMEOUT ? k->timeout : (long)KUBE_CONNECT_TIMEOUT);
+			 k->timeout < KUBE_CONNECT_TIMEOUT ? k->timeout
+							   : (long)KUBE_CONNECT_TIMEOUT);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, KUBE_USER_AGENT);
 	if (c->insecure) {
@@ -310,8 +310,9 @@ kube_transport_error(struct kube *k, CURLcode rc, const char *errbuf, const char
 				     k->cfg->server, src, detail);
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
-		return pct_error_set(err, KUBE_E_TRANSPORT, "%s: no answer from %s within %ld s (%s)",
-				     what, k->cfg->server, k->timeout, detail);
+		return pct_error_set(err, KUBE_E_TRANSPORT,
+				     "%s: no answer from %s within %ld s (%s)", what,
+				     k->cfg->server, k->timeout, detail);
 	case CURLE_PEER_FAILED_VERIFICATION:
 		return pct_error_set(err, KUBE_E_TRANSPORT,
 				     "%s: the TLS certificate of %s is not trusted: %s (check the "
@@ -319,18 +320,19 @@ kube_transport_error(struct kube *k, CURLcode rc, const char *errbuf, const char
 				     what, k->cfg->server, detail, src);
 	case CURLE_SSL_CACERT_BADFILE:
 		return pct_error_set(err, KUBE_E_TRANSPORT,
-				     "%s: the certificate-authority in %s is not usable: %s", what, src,
-				     detail);
+				     "%s: the certificate-authority in %s is not usable: %s", what,
+				     src, detail);
 	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CIPHER:
 		return pct_error_set(err, KUBE_E_TRANSPORT,
-				     "%s: the client certificate or key in %s is not usable: %s", what,
-				     src, detail);
+				     "%s: the client certificate or key in %s is not usable: %s",
+				     what, src, detail);
 	case CURLE_SSL_CONNECT_ERROR:
-		return pct_error_set(err, KUBE_E_TRANSPORT,
-				     "%s: the TLS handshake with %s failed (is the client certificate "
-				     "in %s accepted by this server?): %s",
-				     what, k->cfg->server, src, detail);
+		return pct_error_set(
+			err, KUBE_E_TRANSPORT,
+			"%s: the TLS handshake with %s failed (is the client certificate "
+			"in %s accepted by this server?): %s",
+			what, k->cfg->server, src, detail);
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_COULDNT_RESOLVE_HOST:
 		return pct_error_set(err, KUBE_E_TRANSPORT, "%s: cannot connect to %s: %s", what,
@@ -406,7 +408,8 @@ kube_request(struct kube *k, const char *method, const char *path, const char *q
 	} else {
 		curl_easy_setopt(k->easy, CURLOPT_CUSTOMREQUEST, method);
 		if (body || strcmp(method, "DELETE")) {
-			curl_easy_setopt(k->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+			curl_easy_setopt(k->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+					 (curl_off_t)body_len);
 			curl_easy_setopt(k->easy, CURLOPT_POSTFIELDS, body ? body : "");
 		}
 	}
@@ -455,21 +458,36 @@ static const char *
 reason_phrase(long code)
 {
 	switch (code) {
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 410: return "Gone";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Entity";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return "";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 410:
+		return "Gone";
+	case 415:
+		return "Unsupported Media Type";
+	case 422:
+		return "Unprocessable Entity";
+	case 429:
+		return "Too Many Requests";
+	case 500:
+		return "Internal Server Error";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	default:
+		return "";
 	}
 }
 
@@ -510,7 +528,8 @@ kube_status_message(long http_status, const cJSON *body)
 	}
 	if (http_status >= 500)
 		return xasprintf("the API server failed (HTTP %ld%s%s)", http_status,
-				 *reason_phrase(http_status) ? " " : "", reason_phrase(http_status));
+				 *reason_phrase(http_status) ? " " : "",
+				 reason_phrase(http_status));
 	return xasprintf("unexpected answer from the API server (HTTP %ld%s%s)", http_status,
 			 *reason_phrase(http_status) ? " " : "", reason_phrase(http_status));
 }
@@ -553,8 +572,8 @@ kube_get(struct kube *k, const char *path, cJSON **obj, struct pct_error **err)
 	if (ret < 0)
 		return ret;
 	if (!cJSON_IsObject(r))
-		return pct_error_set(err, KUBE_E_TRANSPORT, "GET %s: the answer is not a JSON object",
-				     path);
+		return pct_error_set(err, KUBE_E_TRANSPORT,
+				     "GET %s: the answer is not a JSON object", path);
 	*obj = steal_ptr(r);
 	return 0;
 }
@@ -576,7 +595,8 @@ kube_list(struct kube *k, const char *path, const char *label_selector, cJSON **
 	if (ret < 0)
 		return ret;
 	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(r, "items")))
-		return pct_error_set(err, KUBE_E_TRANSPORT, "GET %s: the answer is not a list", path);
+		return pct_error_set(err, KUBE_E_TRANSPORT, "GET %s: the answer is not a list",
+				     path);
 	*list = steal_ptr(r);
 	return 0;
 }
@@ -681,7 +701,8 @@ kube_has_resource(struct kube *k, const char *group_version, const char *resourc
 	if (status != 200)
 		return status_error(status, r, err);
 	res = cJSON_GetObjectItemCaseSensitive(r, "resources");
-	cJSON_ArrayForEach(it, res) {
+	cJSON_ArrayForEach(it, res)
+	{
 		const char *name = json_str(it, "name");
 
 		if (name && !strcmp(name, resource)) {

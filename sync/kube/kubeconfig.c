@@ -186,8 +186,8 @@ kc_load_file(struct kcfile *f, struct pct_error **err)
 			pct_error_set(err, PCT_E_PARSE,
 				      "kubeconfig '%s': line %zu, column %zu: %s %s (line %zu)",
 				      f->path, parser.problem_mark.line + 1,
-				      parser.problem_mark.column + 1, parser.problem, parser.context,
-				      parser.context_mark.line + 1);
+				      parser.problem_mark.column + 1, parser.problem,
+				      parser.context, parser.context_mark.line + 1);
 		else
 			pct_error_set(err, PCT_E_PARSE, "kubeconfig '%s': line %zu, column %zu: %s",
 				      f->path, parser.problem_mark.line + 1,
@@ -242,8 +242,8 @@ kc_top_scalar(struct kcset *s, const char *key)
  * the list `list` ("clusters", ...), from the first file that has it.
  */
 static int
-kc_find(struct kcset *s, const char *list, const char *what, const char *name,
-	struct kcfile **file, yaml_node_t **node, struct pct_error **err)
+kc_find(struct kcset *s, const char *list, const char *what, const char *name, struct kcfile **file,
+	yaml_node_t **node, struct pct_error **err)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		yaml_document_t *d = &s->files[i].doc;
@@ -253,7 +253,8 @@ kc_find(struct kcset *s, const char *list, const char *what, const char *name,
 		if (!seq || (seq->type == YAML_SCALAR_NODE && !yscalar(seq)))
 			continue;
 		if (seq->type != YAML_SEQUENCE_NODE)
-			return pct_error_set(err, PCT_E_PARSE, "kubeconfig '%s': line %zu: '%s' is not a list",
+			return pct_error_set(err, PCT_E_PARSE,
+					     "kubeconfig '%s': line %zu: '%s' is not a list",
 					     s->files[i].path, yline(seq), list);
 		for (it = seq->data.sequence.items.start; it < seq->data.sequence.items.top; it++) {
 			yaml_node_t *e = yaml_document_get_node(d, *it);
@@ -264,9 +265,10 @@ kc_find(struct kcset *s, const char *list, const char *what, const char *name,
 				continue;
 			v = ymap_get(d, e, what);
 			if (v && v->type != YAML_MAPPING_NODE && yscalar(v))
-				return pct_error_set(err, PCT_E_PARSE,
-						     "kubeconfig '%s': line %zu: %s '%s' is not a mapping",
-						     s->files[i].path, yline(v), what, name);
+				return pct_error_set(
+					err, PCT_E_PARSE,
+					"kubeconfig '%s': line %zu: %s '%s' is not a mapping",
+					s->files[i].path, yline(v), what, name);
 			*file = &s->files[i];
 			*node = v && v->type == YAML_MAPPING_NODE ? v : NULL;
 			return 0;
@@ -354,8 +356,9 @@ kc_field(struct kcfile *f, yaml_node_t *map, const char *key, const char **out,
 	if (!n)
 		return 0;
 	if (n->type != YAML_SCALAR_NODE)
-		return pct_error_set(err, PCT_E_PARSE, "kubeconfig '%s': line %zu: '%s' is not a string",
-				     f->path, yline(n), key);
+		return pct_error_set(err, PCT_E_PARSE,
+				     "kubeconfig '%s': line %zu: '%s' is not a string", f->path,
+				     yline(n), key);
 	*out = yscalar(n);
 	return 0;
 }
@@ -374,14 +377,14 @@ kc_data(struct kcfile *f, yaml_node_t *map, const char *key, const char *owner, 
 	*out = b64decode(v, &len);
 	if (!*out)
 		return pct_error_set(err, PCT_E_PARSE,
-				     "kubeconfig '%s': line %zu: '%s' of %s is not valid base64", f->path,
-				     yline(ymap_get(&f->doc, map, key)), key, owner);
+				     "kubeconfig '%s': line %zu: '%s' of %s is not valid base64",
+				     f->path, yline(ymap_get(&f->doc, map, key)), key, owner);
 	if (len == 0 || memchr(*out, '\0', len)) {
 		free(*out);
 		*out = NULL;
 		return pct_error_set(err, PCT_E_PARSE,
-				     "kubeconfig '%s': line %zu: '%s' of %s is not PEM data", f->path,
-				     yline(ymap_get(&f->doc, map, key)), key, owner);
+				     "kubeconfig '%s': line %zu: '%s' of %s is not PEM data",
+				     f->path, yline(ymap_get(&f->doc, map, key)), key, owner);
 	}
 	return 0;
 }
@@ -389,8 +392,8 @@ kc_data(struct kcfile *f, yaml_node_t *map, const char *key, const char *owner, 
 static int
 kc_bool(struct kcfile *f, yaml_node_t *map, const char *key, bool *out, struct pct_error **err)
 {
-	static const char *const yes[] = { "true", "yes", "on", NULL };
-	static const char *const no[] = { "false", "no", "off", NULL };
+	static const char *const yes[] = {"true", "yes", "on", NULL};
+	static const char *const no[] = {"false", "no", "off", NULL};
 	yaml_node_t *n = ymap_get(&f->doc, map, key);
 	const char *v = yscalar(n);
 
@@ -406,7 +409,8 @@ kc_bool(struct kcfile *f, yaml_node_t *map, const char *key, bool *out, struct p
 			*out = false;
 			return 0;
 		}
-	return pct_error_set(err, PCT_E_PARSE, "kubeconfig '%s': line %zu: '%s' must be true or false, not '%s'",
+	return pct_error_set(err, PCT_E_PARSE,
+			     "kubeconfig '%s': line %zu: '%s' must be true or false, not '%s'",
 			     f->path, yline(n), key, v);
 }
 
@@ -439,10 +443,11 @@ kc_cluster(struct kcset *s, const char *name, struct kube_config *cfg, struct pc
 		const char *at = memchr(host, '@', (size_t)(end - host));
 
 		if (at)
-			return pct_error_set(err, PCT_E_PARSE,
-					     "kubeconfig '%s': line %zu: the server URL of %s must not "
-					     "contain credentials",
-					     f->path, yline(ymap_get(&f->doc, c, "server")), owner);
+			return pct_error_set(
+				err, PCT_E_PARSE,
+				"kubeconfig '%s': line %zu: the server URL of %s must not "
+				"contain credentials",
+				f->path, yline(ymap_get(&f->doc, c, "server")), owner);
 	}
 	cfg->server = xstrdup(v);
 	/* "https://host:6443/" and "https://host:6443" are the same server */
@@ -472,20 +477,23 @@ kc_user(struct kcset *s, const char *name, struct kube_config *cfg, struct pct_e
 	if (ret < 0)
 		return ret;
 	if (ymap_get(&f->doc, u, "exec"))
-		return pct_error_set(err, PCT_E_INVALID,
-				     "kubeconfig '%s': line %zu: %s uses an exec credential plugin, "
-				     "which is not supported: use a token or a client certificate",
-				     f->path, ykey_line(&f->doc, u, "exec"), owner);
+		return pct_error_set(
+			err, PCT_E_INVALID,
+			"kubeconfig '%s': line %zu: %s uses an exec credential plugin, "
+			"which is not supported: use a token or a client certificate",
+			f->path, ykey_line(&f->doc, u, "exec"), owner);
 	if (ymap_get(&f->doc, u, "auth-provider"))
-		return pct_error_set(err, PCT_E_INVALID,
-				     "kubeconfig '%s': line %zu: %s uses an auth-provider, which is not "
-				     "supported: use a token or a client certificate",
-				     f->path, ykey_line(&f->doc, u, "auth-provider"), owner);
+		return pct_error_set(
+			err, PCT_E_INVALID,
+			"kubeconfig '%s': line %zu: %s uses an auth-provider, which is not "
+			"supported: use a token or a client certificate",
+			f->path, ykey_line(&f->doc, u, "auth-provider"), owner);
 	if (ymap_get(&f->doc, u, "username") || ymap_get(&f->doc, u, "password"))
-		return pct_error_set(err, PCT_E_INVALID,
-				     "kubeconfig '%s': %s uses basic authentication, which Kubernetes "
-				     "no longer supports: use a token or a client certificate",
-				     f->path, owner);
+		return pct_error_set(
+			err, PCT_E_INVALID,
+			"kubeconfig '%s': %s uses basic authentication, which Kubernetes "
+			"no longer supports: use a token or a client certificate",
+			f->path, owner);
 	ret = kc_field(f, u, "token", &v, err);
 	if (ret < 0)
 		return ret;
@@ -513,10 +521,10 @@ kc_user(struct kcset *s, const char *name, struct kube_config *cfg, struct pct_e
 	if (ret < 0)
 		return ret;
 	if ((cfg->cert_file || cfg->cert_data) != (cfg->key_file || cfg->key_data))
-		return pct_error_set(err, PCT_E_INVALID,
-				     "kubeconfig '%s': %s has a client %s but no client %s", f->path,
-				     owner, cfg->cert_file || cfg->cert_data ? "certificate" : "key",
-				     cfg->cert_file || cfg->cert_data ? "key" : "certificate");
+		return pct_error_set(
+			err, PCT_E_INVALID, "kubeconfig '%s': %s has a client %s but no client %s",
+			f->path, owner, cfg->cert_file || cfg->cert_data ? "certificate" : "key",
+			cfg->cert_file || cfg->cert_data ? "key" : "certificate");
 	return 0;
 }
 
@@ -553,8 +561,9 @@ kc_resolve(struct kcset *s, const char *context, struct kube_config *cfg, struct
 	if (ret < 0)
 		return ret;
 	if (!cluster)
-		return pct_error_set(err, PCT_E_INVALID, "kubeconfig '%s': context '%s' has no cluster",
-				     f->path, context);
+		return pct_error_set(err, PCT_E_INVALID,
+				     "kubeconfig '%s': context '%s' has no cluster", f->path,
+				     context);
 	cfg->namespace = xstrdup(ns ? ns : "default");
 	ret = kc_cluster(s, cluster, cfg, err);
 	if (ret < 0)
@@ -594,17 +603,19 @@ kube_config_in_cluster(const char *tried, struct kube_config **out, struct pct_e
 	int errnum = 0;
 
 	if (!host || !*host || !port || !*port)
-		return pct_error_set(err, PCT_E_NOENT,
-				     "no kubeconfig (%s) and not running in a cluster "
-				     "(KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set)",
-				     tried);
+		return pct_error_set(
+			err, PCT_E_NOENT,
+			"no kubeconfig (%s) and not running in a cluster "
+			"(KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set)",
+			tried);
 	cfg = xcalloc(1, sizeof(*cfg));
 	cfg->server = strchr(host, ':') ? xasprintf("https://[%s]:%s", host, port)
-					 : xasprintf("https://%s:%s", host, port);
+					: xasprintf("https://%s:%s", host, port);
 	cfg->token_file = xasprintf("%s/token", dir);
 	tok = read_trimmed(cfg->token_file, &errnum);
 	if (!tok)
-		return pct_error_errno(err, errnum, "in-cluster: cannot read the service account token '%s'",
+		return pct_error_errno(err, errnum,
+				       "in-cluster: cannot read the service account token '%s'",
 				       cfg->token_file);
 	kube_free_secret(tok);
 	ca = xasprintf("%s/ca.crt", dir);
@@ -628,7 +639,7 @@ kube_config_load(const char *path, const char *context, struct kube_config **out
 		 struct pct_error **err)
 {
 	_cleanup_(kube_config_freep) struct kube_config *cfg = NULL;
-	struct kcset set = { NULL, 0 };
+	struct kcset set = {NULL, 0};
 	_cleanup_free_ char *tried = NULL;
 	struct strbuf sources = STRBUF_INIT;
 	int ret = 0;

@@ -100,8 +100,8 @@ watch_line(struct kube_watch *w, char *line, size_t len)
 	obj = cJSON_GetObjectItemCaseSensitive(ev, "object");
 	if (!cJSON_IsString(type) || !cJSON_IsObject(obj)) {
 		cJSON_Delete(ev);
-		watch_fail(w, KUBE_E_TRANSPORT, "watch %s: %s", "the server sent something that "
-								"is not a watch event");
+		watch_fail(w, KUBE_E_TRANSPORT, "watch %s: %s",
+			   "the server sent something that is not a watch event");
 		return -1;
 	}
 	if (!strcmp(type->valuestring, "ERROR")) {
@@ -111,8 +111,8 @@ watch_line(struct kube_watch *w, char *line, size_t len)
 
 		watch_fail(w, KUBE_E_STATUS(c), "watch %s: %s", msg);
 	} else {
-		rv = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"),
-						      "resourceVersion");
+		rv = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "resourceVersion");
 		if (cJSON_IsString(rv) && rv->valuestring[0]) {
 			free(w->rv);
 			w->rv = xstrdup(rv->valuestring);
@@ -161,8 +161,8 @@ watch_write(char *data, size_t size, size_t n, void *ud)
 
 int
 kube_watch_start(struct kube *k, const char *path, const char *label_selector,
-		 const char *resource_version, kube_watch_cb cb, void *ctx,
-		 struct kube_watch **out, struct pct_error **err)
+		 const char *resource_version, kube_watch_cb cb, void *ctx, struct kube_watch **out,
+		 struct pct_error **err)
 {
 	struct kube_watch *w;
 	struct strbuf url = STRBUF_INIT;
@@ -276,11 +276,13 @@ watch_collect(struct kube *k)
 			if (!w->error) {
 				_cleanup_free_ char *what = xasprintf("watch %s", w->path);
 
-				kube_transport_error(k, msg->data.result, w->errbuf, what, &w->error);
+				kube_transport_error(k, msg->data.result, w->errbuf, what,
+						     &w->error);
 			}
 		} else if (code != 200 && !w->error) {
 			_cleanup_(cjson_deletep) cJSON *body =
-				w->errbody.len ? kube_parse_json(w->errbody.buf, w->errbody.len) : NULL;
+				w->errbody.len ? kube_parse_json(w->errbody.buf, w->errbody.len)
+					       : NULL;
 			_cleanup_free_ char *m = kube_status_message(code, body);
 
 			pct_error_set(&w->error, KUBE_E_STATUS(code), "watch %s: %s", w->path, m);
@@ -350,7 +352,7 @@ now_ms(void)
 static bool
 fd_readable(int fd)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 
 	return fd >= 0 && poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR));
 }
@@ -363,7 +365,7 @@ kube_wait(struct kube *k, int fd, int timeout_ms, struct pct_error **err)
 	if (k->dispatching)
 		return pct_error_set(err, EINVAL, "kube_wait() called from a watch callback");
 	for (;;) {
-		struct curl_waitfd wfd = { .fd = fd, .events = CURL_WAIT_POLLIN };
+		struct curl_waitfd wfd = {.fd = fd, .events = CURL_WAIT_POLLIN};
 		int running, numfds, ended, dispatched;
 		long wait;
 		CURLMcode mc;

@@ -215,8 +215,8 @@ collect(char *data, size_t size, size_t n, void *ud)
 }
 
 long
-fake_http(struct fake *f, const char *method, const char *path, const char *ctype,
-	  const char *body, cJSON **resp)
+fake_http(struct fake *f, const char *method, const char *path, const char *ctype, const char *body,
+	  cJSON **resp)
 {
 	CURL *h = curl_easy_init();
 	struct curl_slist *hdr = NULL;
@@ -270,7 +270,8 @@ fake_log_count(struct fake *f, const char *method, const char *sub)
 	int n = 0;
 
 	fake_http(f, "GET", "/_fake/log", NULL, NULL, &log);
-	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(log, "requests")) {
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(log, "requests"))
+	{
 		const char *m = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "method"));
 		const char *p = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "path"));
 
@@ -297,7 +298,8 @@ fake_stat(struct fake *f, const char *key)
 static char *
 b64file(const char *path)
 {
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	struct strbuf sb = STRBUF_INIT;
 	char *data = NULL;
 	size_t len, i;
@@ -338,8 +340,10 @@ fake_kubeconfig(struct fake *f, const char *name, const char *mode)
 	const char *pki = f->tls ? fake_certs() : NULL;
 	char *path = xasprintf("%s/%s", f->dir, name);
 
-	strbuf_addf(&sb, "apiVersion: v1\nkind: Config\ncurrent-context: fake\n"
-			 "clusters:\n- name: fake\n  cluster:\n    server: %s\n", f->url);
+	strbuf_addf(&sb,
+		    "apiVersion: v1\nkind: Config\ncurrent-context: fake\n"
+		    "clusters:\n- name: fake\n  cluster:\n    server: %s\n",
+		    f->url);
 	if (f->tls) {
 		if (!strcmp(mode, "insecure")) {
 			strbuf_addstr(&sb, "    insecure-skip-tls-verify: true\n");
@@ -359,16 +363,21 @@ fake_kubeconfig(struct fake *f, const char *name, const char *mode)
 			   "    user: fake-user\n    namespace: default\n"
 			   "users:\n- name: fake-user\n  user:\n");
 	if (!strcmp(mode, "cert")) {
-		strbuf_addf(&sb, "    client-certificate: %s/client.crt\n"
-				 "    client-key: %s/client.key\n", pki, pki);
+		strbuf_addf(&sb,
+			    "    client-certificate: %s/client.crt\n"
+			    "    client-key: %s/client.key\n",
+			    pki, pki);
 	} else if (!strcmp(mode, "other-client")) {
-		strbuf_addf(&sb, "    client-certificate: %s/other-client.crt\n"
-				 "    client-key: %s/other-client.key\n", pki, pki);
+		strbuf_addf(&sb,
+			    "    client-certificate: %s/other-client.crt\n"
+			    "    client-key: %s/other-client.key\n",
+			    pki, pki);
 	} else if (!strcmp(mode, "cert-data")) {
 		char *p = xasprintf("%s/client.crt", pki), *c = b64file(p);
 		char *q = xasprintf("%s/client.key", pki), *k = b64file(q);
 
-		strbuf_addf(&sb, "    client-certificate-data: %s\n    client-key-data: %s\n", c, k);
+		strbuf_addf(&sb, "    client-certificate-data: %s\n    client-key-data: %s\n", c,
+			    k);
 		free(p);
 		free(c);
 		free(q);

@@ -18,8 +18,8 @@ struct fake {
 	pid_t pid;
 	int port;
 	bool tls;
-	char *dir;  /* the fake's own directory: port file, log, kubeconfigs */
-	char *url;  /* https://127.0.0.1:PORT or http://... */
+	char *dir; /* the fake's own directory: port file, log, kubeconfigs */
+	char *url; /* https://127.0.0.1:PORT or http://... */
 };
 
 /* The test's temporary directory, made on first use. */

@@ -97,8 +97,8 @@ last_user(struct fake *f)
 static void
 test_kubeconfig_flavours(void)
 {
-	static const char *const modes[] = { "token", "cert", "cert-data", "ca-data", "insecure",
-					     "token-file", NULL };
+	static const char *const modes[] = {"token",	"cert",	      "cert-data", "ca-data",
+					    "insecure", "token-file", NULL};
 
 	for (int i = 0; modes[i]; i++) {
 		_cleanup_free_ char *kc = NULL;
@@ -122,7 +122,8 @@ test_kubeconfig_flavours(void)
 		if (!strcmp(modes[i], "cert") || !strcmp(modes[i], "cert-data")) {
 			_cleanup_free_ char *u = last_user(&tls);
 
-			is_str(u, "corral-test", "%s: the server saw the certificate's CN", modes[i]);
+			is_str(u, "corral-test", "%s: the server saw the certificate's CN",
+			       modes[i]);
 		}
 		seen(&err);
 		pct_error_free(&err);
@@ -156,8 +157,10 @@ expect_transport(const char *mode, const char *want, const char *what)
 static void
 test_tls_failures(void)
 {
-	expect_transport("wrong-ca", "is not trusted", "a CA that did not sign the server fails clearly");
-	expect_transport("no-ca", "is not trusted", "no CA: the system store does not trust the test CA");
+	expect_transport("wrong-ca", "is not trusted",
+			 "a CA that did not sign the server fails clearly");
+	expect_transport("no-ca", "is not trusted",
+			 "no CA: the system store does not trust the test CA");
 	expect_transport("other-client", "refused the client certificate",
 			 "a client certificate from another CA is refused, and said so");
 }
@@ -190,7 +193,8 @@ test_auth_failures(void)
 		: -1;
 	ok(ret < 0 && err && err->code == KUBE_E_STATUS(403), "a forbidden read: 403");
 	is_str(err ? err->msg : NULL,
-	       "persistentvolumeclaims \"ct-1-rootfs\" is forbidden: User \"corral-test\" cannot get "
+	       "persistentvolumeclaims \"ct-1-rootfs\" is forbidden: User \"corral-test\" cannot "
+	       "get "
 	       "resource \"persistentvolumeclaims\" in API group \"\" in the namespace \"default\"",
 	       "403 keeps the server's sentence");
 	seen(&err);
@@ -253,9 +257,11 @@ test_apply(struct kube *k)
 	fake_http(&tls, "PATCH", NS_CM "/ct-100-conf?fieldManager=kubectl-edit",
 		  "application/merge-patch+json", "{\"data\":{\"100.conf\":\"edited\"}}", NULL);
 	ret = kube_apply(k, path, obj, "corral-syncd", false, &res, &err);
-	ok(ret < 0 && err && err->code == KUBE_E_STATUS(409), "a field another manager changed: 409");
+	ok(ret < 0 && err && err->code == KUBE_E_STATUS(409),
+	   "a field another manager changed: 409");
 	is_str(err ? err->msg : NULL,
-	       "Apply failed with 1 conflict: conflict with \"kubectl-edit\" using v1: .data.100.conf",
+	       "Apply failed with 1 conflict: conflict with \"kubectl-edit\" using v1: "
+	       ".data.100.conf",
 	       "the conflict names manager and field");
 	seen(&err);
 	pct_error_free(&err);
@@ -265,13 +271,15 @@ test_apply(struct kube *k)
 	res = NULL;
 
 	{
-		_cleanup_(cjson_freep) cJSON *bad = cJSON_Parse(
-			"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"Bad_Name\"}}");
+		_cleanup_(cjson_freep) cJSON *bad =
+			cJSON_Parse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{"
+				    "\"name\":\"Bad_Name\"}}");
 		_cleanup_free_ char *bp = kube_path("v1", "default", "configmaps", "Bad_Name");
 
 		ret = kube_apply(k, bp, bad, "corral-syncd", false, NULL, &err);
 		ok(ret < 0 && err && err->code == KUBE_E_STATUS(422) &&
-			   str_has_prefix(err->msg, "ConfigMap \"Bad_Name\" is invalid: metadata.name: "),
+			   str_has_prefix(err->msg,
+					  "ConfigMap \"Bad_Name\" is invalid: metadata.name: "),
 		   "an invalid name: 422 with the server's sentence");
 		seen(&err);
 		pct_error_free(&err);
@@ -288,7 +296,8 @@ static const char PVC[] =
 	"[\"ReadWriteOnce\"],\"resources\":{\"requests\":{\"storage\":\"%s\"}}}}";
 static const char STS[] =
 	"{\"apiVersion\":\"apps/v1\",\"kind\":\"StatefulSet\",\"metadata\":{\"name\":\"ct-100\","
-	"\"labels\":{\"corral.dev/ctid\":\"100\"}},\"spec\":{\"replicas\":1,\"serviceName\":\"ct-100\","
+	"\"labels\":{\"corral.dev/"
+	"ctid\":\"100\"}},\"spec\":{\"replicas\":1,\"serviceName\":\"ct-100\","
 	"\"selector\":{\"matchLabels\":{\"corral.dev/ctid\":\"100\"}},\"updateStrategy\":{\"type\":"
 	"\"OnDelete\"},\"template\":{\"metadata\":{\"labels\":{\"corral.dev/ctid\":\"100\"}},"
 	"\"spec\":{\"containers\":[{\"name\":\"ct\",\"image\":\"debian:bookworm\",\"volumeMounts\":"
@@ -298,7 +307,8 @@ static const char STS[] =
 static void
 test_workload(struct kube *k)
 {
-	_cleanup_free_ char *pvcp = kube_path("v1", "default", "persistentvolumeclaims", "ct-100-rootfs");
+	_cleanup_free_ char *pvcp =
+		kube_path("v1", "default", "persistentvolumeclaims", "ct-100-rootfs");
 	_cleanup_free_ char *stsp = kube_path("apps/v1", "default", "statefulsets", "ct-100");
 	_cleanup_free_ char *podp = kube_path("v1", "default", "pods", "ct-100-0");
 	_cleanup_free_ char *scale = xasprintf("%s/scale", stsp);
@@ -322,15 +332,18 @@ test_workload(struct kube *k)
 	o = NULL;
 	ret = kube_apply(k, pvcp, pvc4, "corral-syncd", true, NULL, &err);
 	ok(ret < 0 && err && err->code == KUBE_E_STATUS(422) &&
-		   strstr(err->msg, "spec.resources.requests.storage: Forbidden: field can not be less than"),
+		   strstr(err->msg,
+			  "spec.resources.requests.storage: Forbidden: field can not be less than"),
 	   "shrinking the PVC: %s", err ? err->msg : "(accepted)");
 	seen(&err);
 	pct_error_free(&err);
 	ret = kube_merge_patch(k, scale, patch, &o, &err);
-	ok(ret == 0 && cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(
-				     cJSON_GetObjectItemCaseSensitive(o, "spec"), "replicas")) &&
+	ok(ret == 0 &&
+		   cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(
+			   cJSON_GetObjectItemCaseSensitive(o, "spec"), "replicas")) &&
 		   cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "spec"),
-						    "replicas")->valueint == 0,
+						    "replicas")
+				   ->valueint == 0,
 	   "merge patch of the scale subresource");
 	cJSON_Delete(o);
 	o = NULL;
@@ -357,7 +370,8 @@ list_names(struct kube *k, const char *sel, char **out)
 		pct_error_free(&err);
 		return ret;
 	}
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(list, "items")) {
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(list, "items"))
+	{
 		const char *n = jstr(it, "metadata", "name");
 
 		if (!strcmp(n, "kube-root-ca.crt"))
@@ -374,17 +388,17 @@ list_names(struct kube *k, const char *sel, char **out)
 static void
 test_list(struct kube *k)
 {
-	static const char *const cms[][2] = { { "l1", "{\"app\":\"x\",\"tier\":\"a\"}" },
-					      { "l2", "{\"app\":\"y\"}" },
-					      { "l3", "{}" } };
+	static const char *const cms[][2] = {
+		{"l1", "{\"app\":\"x\",\"tier\":\"a\"}"}, {"l2", "{\"app\":\"y\"}"}, {"l3", "{}"}};
 	struct pct_error *err = NULL;
 	char *names;
 	int ret;
 
 	for (size_t i = 0; i < ARRAY_SIZE(cms); i++) {
-		_cleanup_free_ char *text = xasprintf("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
-						      "\"metadata\":{\"name\":\"%s\",\"labels\":%s}}",
-						      cms[i][0], cms[i][1]);
+		_cleanup_free_ char *text =
+			xasprintf("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
+				  "\"metadata\":{\"name\":\"%s\",\"labels\":%s}}",
+				  cms[i][0], cms[i][1]);
 		_cleanup_free_ char *path = kube_path("v1", "default", "configmaps", cms[i][0]);
 		_cleanup_(cjson_freep) cJSON *o = cJSON_Parse(text);
 
@@ -512,7 +526,7 @@ test_faults(const char *kc)
 static void
 test_refused(void)
 {
-	struct kube_config cfg = { .server = "http://127.0.0.1:1", .source = "test" };
+	struct kube_config cfg = {.server = "http://127.0.0.1:1", .source = "test"};
 	struct kube *k = NULL;
 	struct pct_error *err = NULL;
 	cJSON *o = NULL;

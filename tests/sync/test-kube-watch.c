@@ -70,7 +70,8 @@ on_event(const char *type, const cJSON *obj, void *ctx)
 
 		r->inner_wait = kube_wait(r->k, -1, 0, &err);
 		pct_error_free(&err);
-		kube_request(r->k, "GET", "/version", NULL, NULL, NULL, &r->inner_status, &resp, &err);
+		kube_request(r->k, "GET", "/version", NULL, NULL, NULL, &r->inner_status, &resp,
+			     &err);
 		cJSON_Delete(resp);
 		pct_error_free(&err);
 		kube_watch_stop(r->self);
@@ -169,7 +170,7 @@ test_wait_fd(struct kube *k)
 static void
 test_events(struct kube *k)
 {
-	struct rec r = { STRBUF_INIT };
+	struct rec r = {STRBUF_INIT};
 	struct kube_watch *w = NULL;
 	struct pct_error *err = NULL;
 	_cleanup_free_ char *path = kube_path("v1", "default", "configmaps", "w1");
@@ -210,10 +211,10 @@ test_events(struct kube *k)
 static void
 test_chunks(struct kube *k)
 {
-	static const char *const sizes[] = { "1", "7", "65536" };
+	static const char *const sizes[] = {"1", "7", "65536"};
 
 	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
-		struct rec r = { STRBUF_INIT };
+		struct rec r = {STRBUF_INIT};
 		struct kube_watch *w = NULL;
 		struct pct_error *err = NULL;
 		_cleanup_free_ char *cfg = xasprintf("{\"watch_chunk\":%s}", sizes[s]);
@@ -246,7 +247,7 @@ test_chunks(struct kube *k)
 static void
 test_dropped(struct kube *k)
 {
-	struct rec r = { STRBUF_INIT };
+	struct rec r = {STRBUF_INIT};
 	struct kube_watch *w = NULL;
 	struct pct_error *err = NULL;
 	const struct pct_error *we;
@@ -268,7 +269,7 @@ test_dropped(struct kube *k)
 static void
 test_resume(struct kube *k)
 {
-	struct rec r = { STRBUF_INIT }, r2 = { STRBUF_INIT };
+	struct rec r = {STRBUF_INIT}, r2 = {STRBUF_INIT};
 	struct kube_watch *w = NULL, *w2 = NULL;
 	struct pct_error *err = NULL;
 	_cleanup_free_ char *rv = NULL;
@@ -290,7 +291,8 @@ test_resume(struct kube *k)
 	kube_watch_start(k, CM_PATH, "resume=1", rv, on_event, &r2, &w2, &err);
 	wait_lines(k, &r2, 1, w2, 5000);
 	kube_wait(k, -1, 300, &err);
-	is_str(r2.log.buf, "ADDED r2\n", "resuming from resourceVersion %s sees only what is new", rv);
+	is_str(r2.log.buf, "ADDED r2\n", "resuming from resourceVersion %s sees only what is new",
+	       rv);
 	kube_watch_stop(w2);
 	fake_ctl(&fk, "/_fake/config", "{\"bookmark_interval\":60}");
 	pct_error_free(&err);
@@ -301,7 +303,7 @@ test_resume(struct kube *k)
 static void
 test_expired(struct kube *k)
 {
-	struct rec r = { STRBUF_INIT };
+	struct rec r = {STRBUF_INIT};
 	struct kube_watch *w = NULL;
 	struct pct_error *err = NULL;
 	const struct pct_error *we;
@@ -322,7 +324,7 @@ test_expired(struct kube *k)
 static void
 test_refused(struct kube *k)
 {
-	struct rec r = { STRBUF_INIT };
+	struct rec r = {STRBUF_INIT};
 	struct kube_watch *w = NULL;
 	struct pct_error *err = NULL;
 	const struct pct_error *we;
@@ -344,7 +346,7 @@ test_refused(struct kube *k)
 static void
 test_reentrancy(struct kube *k)
 {
-	struct rec r = { STRBUF_INIT };
+	struct rec r = {STRBUF_INIT};
 	struct kube_watch *w = NULL;
 	struct pct_error *err = NULL;
 
@@ -371,7 +373,7 @@ main(void)
 	struct kube *k = NULL;
 	struct kube_watch *left = NULL;
 	struct pct_error *err = NULL;
-	struct rec r = { STRBUF_INIT };
+	struct rec r = {STRBUF_INIT};
 
 	if (fake_start(&fk, "tls", true, NULL) < 0)
 		skip_all("cannot start the fake API server");

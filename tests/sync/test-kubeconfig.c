@@ -62,7 +62,8 @@ static const char KC_BASIC[] =
 	"- name: c2\n"
 	"  cluster:\n"
 	"    server: https://10.0.0.2:443\n"
-	"    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCmZha2UKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=\n"
+	"    certificate-authority-data: "
+	"LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCmZha2UKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=\n"
 	"    insecure-skip-tls-verify: yes\n"
 	"contexts:\n"
 	"- name: dev\n"
@@ -101,7 +102,8 @@ test_basic(void)
 	}
 	is_str(cfg->server, "https://127.0.0.1:6443", "server, trailing slash dropped");
 	want = xasprintf("%s/pki/ca.crt", fake_tmpdir());
-	is_str(cfg->ca_file, want, "relative certificate-authority resolved against the file's directory");
+	is_str(cfg->ca_file, want,
+	       "relative certificate-authority resolved against the file's directory");
 	free(want);
 	is_str(cfg->token, SECRET_TOKEN, "token");
 	is_str(cfg->namespace, "corral", "the context's namespace");
@@ -114,7 +116,8 @@ test_basic(void)
 	ok(ret == 0, "an explicit context overrides current-context");
 	if (ret == 0) {
 		is_str(cfg->server, "https://10.0.0.2:443", "its cluster's server");
-		is_str(cfg->ca_data, "-----BEGIN CERTIFICATE-----\nfake\n-----END CERTIFICATE-----\n",
+		is_str(cfg->ca_data,
+		       "-----BEGIN CERTIFICATE-----\nfake\n-----END CERTIFICATE-----\n",
 		       "certificate-authority-data decoded");
 		ok(cfg->insecure, "insecure-skip-tls-verify: yes");
 		is_str(cfg->cert_file, "/abs/client.crt", "absolute client-certificate kept");
@@ -203,15 +206,14 @@ test_errors(void)
 	free(msg);
 	free(path);
 
-	path = tmpfile_with("b64.yaml",
-			    "current-context: x\n"
-			    "clusters: [{name: c, cluster: {server: 'https://h:1'}}]\n"
-			    "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
-			    "users:\n"
-			    "- name: u\n"
-			    "  user:\n"
-			    "    client-certificate-data: Q0VSVC1EQVRB\n"
-			    "    client-key-data: " SECRET_KEY_B64 "!!!\n");
+	path = tmpfile_with("b64.yaml", "current-context: x\n"
+					"clusters: [{name: c, cluster: {server: 'https://h:1'}}]\n"
+					"contexts: [{name: x, context: {cluster: c, user: u}}]\n"
+					"users:\n"
+					"- name: u\n"
+					"  user:\n"
+					"    client-certificate-data: Q0VSVC1EQVRB\n"
+					"    client-key-data: " SECRET_KEY_B64 "!!!\n");
 	msg = load_error(path, NULL);
 	ok(msg && strstr(msg, "line 8") && strstr(msg, "client-key-data") &&
 		   strstr(msg, "not valid base64"),
@@ -237,8 +239,8 @@ test_errors(void)
 			    "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
 			    "users: [{name: u, user: {client-certificate: a.crt}}]\n");
 	msg = load_error(path, NULL);
-	ok(msg && strstr(msg, "client certificate but no client key"), "certificate without key: %s",
-	   msg ? msg : "");
+	ok(msg && strstr(msg, "client certificate but no client key"),
+	   "certificate without key: %s", msg ? msg : "");
 	free(msg);
 	free(path);
 
@@ -253,11 +255,10 @@ test_errors(void)
 	free(msg);
 	free(path);
 
-	path = tmpfile_with("badbool.yaml",
-			    "current-context: x\n"
-			    "clusters: [{name: c, cluster: {server: 'https://h:1', "
-			    "insecure-skip-tls-verify: maybe}}]\n"
-			    "contexts: [{name: x, context: {cluster: c}}]\n");
+	path = tmpfile_with("badbool.yaml", "current-context: x\n"
+					    "clusters: [{name: c, cluster: {server: 'https://h:1', "
+					    "insecure-skip-tls-verify: maybe}}]\n"
+					    "contexts: [{name: x, context: {cluster: c}}]\n");
 	msg = load_error(path, NULL);
 	ok(msg && strstr(msg, "line 2") && strstr(msg, "true or false"), "a bad boolean: %s",
 	   msg ? msg : "");
@@ -355,7 +356,8 @@ test_in_cluster(void)
 
 	setenv("KUBERNETES_SERVICE_HOST", "fd00::1", 1);
 	ret = kube_config_load(NULL, NULL, &cfg, &err);
-	is_str(ret == 0 ? cfg->server : NULL, "https://[fd00::1]:443", "IPv6 service host in brackets");
+	is_str(ret == 0 ? cfg->server : NULL, "https://[fd00::1]:443",
+	       "IPv6 service host in brackets");
 	pct_error_free(&err);
 	unsetenv("KUBERNETES_SERVICE_HOST");
 	unsetenv("KUBERNETES_SERVICE_PORT");
@@ -376,7 +378,8 @@ test_helpers(void)
 	is_str(p, "/apis/apps/v1/namespaces/default/statefulsets", "group collection path");
 	free(p);
 	p = kube_path("storage.k8s.io/v1", NULL, "storageclasses", "a b/c");
-	is_str(p, "/apis/storage.k8s.io/v1/storageclasses/a%20b%2Fc", "cluster scope, name escaped");
+	is_str(p, "/apis/storage.k8s.io/v1/storageclasses/a%20b%2Fc",
+	       "cluster scope, name escaped");
 	free(p);
 
 	st = cJSON_Parse("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":"
@@ -394,7 +397,8 @@ test_helpers(void)
 	free(p);
 	cJSON_Delete(st);
 	p = kube_status_message(404, NULL);
-	is_str(p, "the server could not find the requested resource (HTTP 404)", "404 without a body");
+	is_str(p, "the server could not find the requested resource (HTTP 404)",
+	       "404 without a body");
 	free(p);
 	p = kube_status_message(502, NULL);
 	is_str(p, "the API server failed (HTTP 502 Bad Gateway)", "5xx without a Status");
