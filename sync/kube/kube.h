@@ -49,6 +49,8 @@ struct kube_config {
 int kube_config_load(const char *path, const char *context, struct kube_config **out,
 		     struct pct_error **err);
 void kube_config_free(struct kube_config *cfg);
+/* For _cleanup_(kube_config_freep); accepts NULL. */
+void kube_config_freep(struct kube_config **cfg);
 
 struct kube;
 
@@ -58,12 +60,16 @@ struct kube_stats {
 	unsigned long writes;	/* POST, PUT, PATCH, DELETE */
 	unsigned long long bytes_sent;
 	unsigned long long bytes_received;
+	unsigned long connections; /* TCP connections opened (the rest were reused) */
 };
 
 /* Open a connection handle (no I/O yet). timeout: seconds per request. */
 int kube_open(const struct kube_config *cfg, long timeout, struct kube **out,
 	      struct pct_error **err);
+/* Also stops and frees the watches still open: their pointers become invalid. */
 void kube_close(struct kube *k);
+/* For _cleanup_(kube_closep); accepts NULL. */
+void kube_closep(struct kube **k);
 const struct kube_stats *kube_get_stats(const struct kube *k);
 
 /*
@@ -116,6 +122,11 @@ int kube_has_resource(struct kube *k, const char *group_version, const char *res
  * inotify fd of corral-syncd), so the agent stays single-threaded.
  * The callback gets each event: type "ADDED", "MODIFIED", "DELETED",
  * "BOOKMARK" or "ERROR" and the object (borrowed, valid during the call).
+ * Callbacks run from kube_wait() only, after libcurl has returned: they may
+ * call any libkube function (requests, kube_watch_start, kube_watch_stop of
+ * any watch, their own included) except kube_wait() and kube_close().
+ * kube_watch_start() does no I/O: connection errors and a refused watch show
+ * up in kube_watch_active()/kube_watch_error() after kube_wait().
  */
 typedef void (*kube_watch_cb)(const char *type, const cJSON *obj, void *ctx);
 struct kube_watch;
@@ -125,7 +136,27 @@ int kube_watch_start(struct kube *k, const char *path, const char *label_selecto
 		     struct kube_watch **out, struct pct_error **err);
 /* False once the stream has ended (server timeout, error, dropped connection). */
 bool kube_watch_active(const struct kube_watch *w);
+/*
+ * Why an ended watch ended: NULL when the server closed the stream normally
+ * (timeoutSeconds), else the error (KUBE_E_TRANSPORT for a dropped
+ * connection, KUBE_E_STATUS(410) when the resourceVersion is too old and the
+ * caller must list again, KUBE_E_STATUS(n) for a refused watch). Borrowed.
+ */
+const struct pct_error *kube_watch_error(const struct kube_watch *w);
+/*
+ * The newest resourceVersion the watch has seen (events and bookmarks), to
+ * start the next watch from; the one it started from before that, or NULL.
+ * Borrowed, valid until the next kube_wait() or kube_watch_stop().
+ */
+const char *kube_watch_resource_version(const struct kube_watch *w);
+/* Stops and frees the watch (also safe from inside its own callback). */
 void kube_watch_stop(struct kube_watch *w);
+/*
+ * The timeoutSeconds asked of the server for new watches (default 300): the
+ * server ends the stream cleanly after it, and the caller starts a new one
+ * from kube_watch_resource_version().
+ */
+void kube_set_watch_timeout(struct kube *k, long seconds);
 
 /*
  * Wait up to timeout_ms for watch data (dispatched to the callbacks) or for
