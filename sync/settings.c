@@ -45,6 +45,19 @@ validate_output(cfg_t *cfg, cfg_opt_t *opt)
 }
 
 static int
+validate_userns(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (strcmp(v, "auto") && strcmp(v, "yes") && strcmp(v, "no")) {
+		cfg_error(cfg, "invalid value '%s' for option '%s' (expected auto, yes or no)", v,
+			  cfg_opt_name(opt));
+		return -1;
+	}
+	return 0;
+}
+
+static int
 validate_positive(cfg_t *cfg, cfg_opt_t *opt)
 {
 	long v = cfg_opt_getnint(opt, 0);
@@ -131,6 +144,7 @@ corral_settings_load(const char *path, struct corral_settings **out, struct pct_
 		CFG_INT("debounce-ms", 50, CFGF_NONE),
 		CFG_INT("request-timeout", 30, CFGF_NONE),
 		CFG_BOOL("allow-privileged", cfg_false, CFGF_NONE),
+		CFG_STR("user-namespaces", "auto", CFGF_NONE),
 		CFG_STR_LIST("bind-mount-roots", "{}", CFGF_NONE),
 		CFG_STR("prestart-image", "ghcr.io/corral-project/corral-prestart:0.1", CFGF_NONE),
 		CFG_STR("default-storage", "local", CFGF_NONE),
@@ -154,6 +168,7 @@ corral_settings_load(const char *path, struct corral_settings **out, struct pct_
 	errsink = &msg;
 	cfg_set_error_function(cfg, on_error);
 	cfg_set_validate_func(cfg, "output", validate_output);
+	cfg_set_validate_func(cfg, "user-namespaces", validate_userns);
 	cfg_set_validate_func(cfg, "resync-interval", validate_positive);
 	cfg_set_validate_func(cfg, "debounce-ms", validate_positive);
 	cfg_set_validate_func(cfg, "request-timeout", validate_positive);
@@ -191,6 +206,11 @@ corral_settings_load(const char *path, struct corral_settings **out, struct pct_
 	s->debounce_ms = cfg_getint(cfg, "debounce-ms");
 	s->request_timeout = cfg_getint(cfg, "request-timeout");
 	s->allow_privileged = cfg_getbool(cfg, "allow-privileged");
+	{
+		const char *u = cfg_getstr(cfg, "user-namespaces");
+
+		s->user_namespaces = !strcmp(u, "yes") ? 1 : !strcmp(u, "no") ? 0 : -1;
+	}
 	s->nbind_roots = cfg_size(cfg, "bind-mount-roots");
 	s->bind_roots = xcalloc(s->nbind_roots + 1, sizeof(char *));
 	for (i = 0; i < s->nbind_roots; i++)

@@ -34,6 +34,11 @@ struct corral_settings {
 	long debounce_ms;
 	long request_timeout;
 	bool allow_privileged;
+	/*
+	 * hostUsers: false for unprivileged CTs: 1 yes, 0 no, -1 auto (from
+	 * the server's version, Kubernetes >= 1.33; yes for manifests).
+	 */
+	int user_namespaces;
 	char **bind_roots;
 	size_t nbind_roots;
 	char *prestart_image;

@@ -115,6 +115,7 @@ RTYPES = [
     RType("", "v1", "services", "Service", True, "service", ("svc",), ("status",),
           name_rule="dns1035", categories=("all",)),
     RType("", "v1", "configmaps", "ConfigMap", True, "configmap", ("cm",), status_sub=False),
+    RType("", "v1", "secrets", "Secret", True, "secret", (), status_sub=False),
     RType("", "v1", "events", "Event", True, "event", ("ev",), status_sub=False,
           field_selectors=("involvedObject.kind", "involvedObject.namespace",
                            "involvedObject.name", "involvedObject.uid",
@@ -145,6 +146,7 @@ TOP_FIELDS = {
     "Namespace": ("spec", "status"), "Pod": ("spec", "status"),
     "PersistentVolumeClaim": ("spec", "status"), "Service": ("spec", "status"),
     "ConfigMap": ("data", "binaryData", "immutable"),
+    "Secret": ("data", "stringData", "type", "immutable"),
     "Event": ("involvedObject", "reason", "message", "source", "firstTimestamp",
               "lastTimestamp", "count", "type", "eventTime", "series", "action", "related",
               "reportingComponent", "reportingInstance"),
@@ -1349,6 +1351,21 @@ class Kinds:
                     raise err_decode(r, "json: cannot unmarshal %s into Go struct field "
                                         "ConfigMap.data of type string"
                                      % ("number" if isinstance(v, (int, float)) else "object"))
+        if r.kind == "Secret":
+            import base64
+            import binascii
+            for part in ("data", "stringData"):
+                for k, v in (obj.get(part) or {}).items():
+                    if not isinstance(v, str):
+                        raise err_decode(r, "json: cannot unmarshal %s into Go struct field "
+                                            "Secret.%s of type %s"
+                                         % ("number" if isinstance(v, (int, float)) else "object",
+                                            part, "[]uint8" if part == "data" else "string"))
+                    if part == "data":
+                        try:
+                            base64.b64decode(v, validate=True)
+                        except (binascii.Error, ValueError):
+                            raise err_decode(r, "illegal base64 data at input byte %d" % len(v))
         if r.kind == "StatefulSet":
             rep = dig(obj, "spec", "replicas")
             if rep is not None and (not isinstance(rep, int) or isinstance(rep, bool)):
@@ -1383,6 +1400,15 @@ class Kinds:
     def default(self, r, obj, old):
         k = r.kind
         spec = obj.get("spec")
+        if k == "Secret":
+            # stringData is write-only: merged into data (base64), never stored
+            import base64
+            sd = obj.pop("stringData", None) or {}
+            if sd:
+                data = obj.setdefault("data", {})
+                for key, v in sd.items():
+                    data[key] = base64.b64encode(v.encode("utf-8")).decode()
+            obj.setdefault("type", "Opaque")
         if k == "Namespace":
             meta(obj).setdefault("labels", {})["kubernetes.io/metadata.name"] = obj["metadata"]["name"]
             obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
@@ -1699,6 +1725,25 @@ class Kinds:
                                      detail="field is immutable when `immutable` is set"))
             if not obj.get("immutable"):
                 errs.append(FieldErr("immutable", "forbidden",
+                                     detail="field is immutable when `immutable` is set"))
+        return errs
+
+    def validate_Secret(self, obj, old):
+        import base64
+        errs = []
+        size = 0
+        for key, v in (obj.get("data") or {}).items():
+            if not full(CONFIGKEY_RE, key):
+                errs.append(FieldErr("data[%s]" % key, "invalid", key, MSG_CONFIGKEY))
+            size += len(base64.b64decode(v or ""))
+        if size > 1048576:
+            errs.append(FieldErr("data", "toolong", detail="must have at most 1048576 bytes"))
+        if old is not None:
+            if old.get("type") != obj.get("type"):
+                errs.append(FieldErr("type", "invalid", obj.get("type"),
+                                     "field is immutable"))
+            if old.get("immutable") and obj.get("data") != old.get("data"):
+                errs.append(FieldErr("data", "forbidden",
                                      detail="field is immutable when `immutable` is set"))
         return errs
 
@@ -3076,6 +3121,10 @@ class Cluster:
             cm = v.get("configMap")
             if isinstance(cm, dict) and not cm.get("optional") and \
                     self.find(rt("", "configmaps"), ns, cm.get("name")) is None:
+                return ("waiting", "ContainerCreating", None)
+            sec = v.get("secret")
+            if isinstance(sec, dict) and not sec.get("optional") and \
+                    self.find(rt("", "secrets"), ns, sec.get("secretName")) is None:
                 return ("waiting", "ContainerCreating", None)
         for key in ("initContainers", "containers"):
             for c in spec.get(key) or []:

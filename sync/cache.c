@@ -1,0 +1,222 @@
+/*
+ * An informer-style cache of the objects corral-syncd manages: one LIST per
+ * kind (label managed-by=corral) fills it, a WATCH from the list's
+ * resourceVersion keeps it current, and a watch that ends is restarted
+ * (with a fresh LIST when the server says the version is too old). The
+ * reconcile passes compare against the cache, so a pass where nothing
+ * changed sends no request at all, and a rename reaches the API with one
+ * write.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "syncd.h"
+
+const struct kind_info syncd_kinds[KIND_MAX] = {
+	[KIND_PVC] = { "PersistentVolumeClaim", "v1", "persistentvolumeclaims" },
+	[KIND_CONFIGMAP] = { "ConfigMap", "v1", "configmaps" },
+	[KIND_SECRET] = { "Secret", "v1", "secrets" },
+	[KIND_SERVICE] = { "Service", "v1", "services" },
+	[KIND_STATEFULSET] = { "StatefulSet", "apps/v1", "statefulsets" },
+	[KIND_POD] = { "Pod", "v1", "pods" },
+	[KIND_VOLUMESNAPSHOT] = { "VolumeSnapshot", "snapshot.storage.k8s.io/v1", "volumesnapshots" },
+};
+
+enum syncd_kind
+syncd_kind_of(const char *kind)
+{
+	int k;
+
+	for (k = 0; k < KIND_MAX; k++)
+		if (!strcmp(syncd_kinds[k].kind, kind))
+			return (enum syncd_kind)k;
+	return KIND_MAX;
+}
+
+static const char *
+meta_str(const cJSON *o, const char *field)
+{
+	const cJSON *md = cJSON_GetObjectItemCaseSensitive(o, "metadata");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(md, field);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+void
+syncd_cache_put(struct syncd *sd, enum syncd_kind k, const cJSON *o)
+{
+	const char *name = meta_str(o, "name");
+	cJSON *map = sd->cache[k].objects;
+
+	if (!name || !map)
+		return;
+	cJSON_DeleteItemFromObjectCaseSensitive(map, name);
+	cJSON_AddItemToObject(map, name, cJSON_Duplicate(o, true));
+}
+
+void
+syncd_cache_remove(struct syncd *sd, enum syncd_kind k, const char *name)
+{
+	if (sd->cache[k].objects)
+		cJSON_DeleteItemFromObjectCaseSensitive(sd->cache[k].objects, name);
+}
+
+const cJSON *
+syncd_cache_get(struct syncd *sd, enum syncd_kind k, const char *name)
+{
+	return cJSON_GetObjectItemCaseSensitive(sd->cache[k].objects, name);
+}
+
+/* The ctid label of an object, or 0. */
+static unsigned
+object_vmid(const cJSON *o)
+{
+	const cJSON *md = cJSON_GetObjectItemCaseSensitive(o, "metadata");
+	const cJSON *labels = cJSON_GetObjectItemCaseSensitive(md, "labels");
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(labels, LABEL_CTID);
+	unsigned long long v;
+
+	if (cJSON_IsString(id) && pct_parse_uint(id->valuestring, 1, 0xFFFFFFFFu, &v))
+		return (unsigned)v;
+	return 0;
+}
+
+struct watch_ctx {
+	struct syncd *sd;
+	enum syncd_kind kind;
+};
+
+static struct watch_ctx watch_ctx[KIND_MAX];
+
+static void
+on_event(const char *type, const cJSON *o, void *arg)
+{
+	struct watch_ctx *wc = arg;
+	struct syncd *sd = wc->sd;
+	const char *rv = meta_str(o, "resourceVersion");
+	unsigned vmid = object_vmid(o);
+
+	if (!strcmp(type, "ERROR")) {
+		/* 410 Gone and friends: the watch ends; the next rewatch re-lists */
+		sd->cache[wc->kind].listed = false;
+		return;
+	}
+	if (rv) {
+		free(sd->cache[wc->kind].resource_version);
+		sd->cache[wc->kind].resource_version = xstrdup(rv);
+	}
+	if (!strcmp(type, "BOOKMARK"))
+		return;
+	if (!strcmp(type, "DELETED"))
+		syncd_cache_remove(sd, wc->kind, meta_str(o, "name"));
+	else
+		syncd_cache_put(sd, wc->kind, o);
+	syncd_debug(sd, "watch %s %s %s", type, syncd_kinds[wc->kind].kind, meta_str(o, "name"));
+	/* an observed change is a reason to look at the CT again (status, drift) */
+	if (vmid)
+		syncd_ct(sd, vmid, true)->dirty = true;
+}
+
+static int
+list_kind(struct syncd *sd, enum syncd_kind k, struct pct_error **err)
+{
+	const struct kind_info *ki = &syncd_kinds[k];
+	_cleanup_free_ char *path = kube_path(ki->group_version, sd->settings->namespace,
+					      ki->resource, NULL);
+	cJSON *list = NULL;
+	const cJSON *items, *it, *md, *rv;
+	int ret;
+
+	ret = kube_list(sd->kube, path, LABEL_MANAGED_BY "=" CORRAL_MANAGED_BY, &list, err);
+	if (ret < 0)
+		return ret;
+	cJSON_Delete(sd->cache[k].objects);
+	sd->cache[k].objects = cJSON_CreateObject();
+	items = cJSON_GetObjectItemCaseSensitive(list, "items");
+	cJSON_ArrayForEach(it, items)
+		syncd_cache_put(sd, k, it);
+	md = cJSON_GetObjectItemCaseSensitive(list, "metadata");
+	rv = cJSON_GetObjectItemCaseSensitive(md, "resourceVersion");
+	free(sd->cache[k].resource_version);
+	sd->cache[k].resource_version = cJSON_IsString(rv) ? xstrdup(rv->valuestring) : NULL;
+	sd->cache[k].listed = true;
+	cJSON_Delete(list);
+	return 0;
+}
+
+static int
+watch_kind(struct syncd *sd, enum syncd_kind k, struct pct_error **err)
+{
+	const struct kind_info *ki = &syncd_kinds[k];
+	_cleanup_free_ char *path = kube_path(ki->group_version, sd->settings->namespace,
+					      ki->resource, NULL);
+
+	if (sd->cache[k].watch) {
+		kube_watch_stop(sd->cache[k].watch);
+		sd->cache[k].watch = NULL;
+	}
+	watch_ctx[k].sd = sd;
+	watch_ctx[k].kind = k;
+	return kube_watch_start(sd->kube, path, LABEL_MANAGED_BY "=" CORRAL_MANAGED_BY,
+				sd->cache[k].resource_version, on_event, &watch_ctx[k],
+				&sd->cache[k].watch, err);
+}
+
+static bool
+kind_served(const struct syncd *sd, int k)
+{
+	return k != KIND_VOLUMESNAPSHOT || sd->has_snapshots;
+}
+
+int
+syncd_cache_sync(struct syncd *sd, struct pct_error **err)
+{
+	int k;
+
+	for (k = 0; k < KIND_MAX; k++) {
+		if (!kind_served(sd, k)) {
+			sd->cache[k].objects = cJSON_CreateObject();
+			continue;
+		}
+		if (list_kind(sd, (enum syncd_kind)k, err) < 0)
+			return -1;
+		if (!sd->once && watch_kind(sd, (enum syncd_kind)k, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+syncd_cache_rewatch(struct syncd *sd, struct pct_error **err)
+{
+	int k;
+
+	if (sd->once)
+		return 0;
+	for (k = 0; k < KIND_MAX; k++) {
+		if (!kind_served(sd, k))
+			continue;
+		if (sd->cache[k].watch && kube_watch_active(sd->cache[k].watch))
+			continue;
+		if (!sd->cache[k].listed && list_kind(sd, (enum syncd_kind)k, err) < 0)
+			return -1;
+		if (watch_kind(sd, (enum syncd_kind)k, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void
+syncd_cache_release(struct syncd *sd)
+{
+	int k;
+
+	for (k = 0; k < KIND_MAX; k++) {
+		if (sd->cache[k].watch)
+			kube_watch_stop(sd->cache[k].watch);
+		cJSON_Delete(sd->cache[k].objects);
+		free(sd->cache[k].resource_version);
+		memset(&sd->cache[k], 0, sizeof(sd->cache[k]));
+	}
+}

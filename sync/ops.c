@@ -1,0 +1,582 @@
+/*
+ * Storage operations pct queues in a CT's state file ("ops") and the agent
+ * carries out: snapshot-create, snapshot-delete, rollback, clone. Each runs
+ * as a small state machine advanced by the CT's passes (the agent never
+ * blocks): it looks at the cache, sends what is missing, and is done when
+ * the cluster shows the result. Every step is idempotent, so an agent
+ * restart simply runs the remaining steps. Outcomes go to the status file
+ * under the op's id: {"state": "done"|"failed", "error": "..."}.
+ *
+ * Names: the VolumeSnapshot of volume V (PVC P) in snapshot S is "P-s"
+ * where s is S made a DNS label (lower case, '_' as '-', hashed when it
+ * would collide or be too long); labels corral.dev/ctid and
+ * corral.dev/snapshot and the annotation corral.dev/snapname keep the
+ * mapping. PVCs an op creates (restored or cloned) are written with the
+ * field manager corral-syncd-restore, so the regular apply never fights
+ * over their immutable dataSource.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "syncd.h"
+
+#define RESTORE_MANAGER "corral-syncd-restore"
+#define SNAP_GV "snapshot.storage.k8s.io/v1"
+
+static const cJSON *
+jget(const cJSON *o, const char *a, const char *b, const char *c)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, a);
+
+	if (b)
+		v = cJSON_GetObjectItemCaseSensitive(v, b);
+	if (c)
+		v = cJSON_GetObjectItemCaseSensitive(v, c);
+	return v;
+}
+
+static const char *
+js(const cJSON *v)
+{
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* a snapshot name as a DNS label part */
+char *
+syncd_snap_label(const char *snapname)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p;
+	bool changed = false;
+
+	for (p = snapname; *p; p++) {
+		char c = (char)pct_tolower((unsigned char)*p);
+
+		if (c == '_')
+			c = '-';
+		if (c != *p)
+			changed = true;
+		strbuf_addch(&sb, c);
+	}
+	if (changed || sb.len > 40) {
+		char h[41];
+
+		pctconf_sha1_hex(snapname, strlen(snapname), h);
+		if (sb.len > 30)
+			sb.len = 30;
+		sb.buf[sb.len] = '\0';
+		strbuf_addf(&sb, "-%.8s", h);
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+char *
+syncd_vs_name(const char *volid, const char *snapname)
+{
+	_cleanup_free_ char *pvc = desired_pvc_name(volid);
+	_cleanup_free_ char *label = syncd_snap_label(snapname);
+
+	return xasprintf("%s-%s", pvc, label);
+}
+
+static double
+wall(void)
+{
+	return (double)time(NULL);
+}
+
+/* the result of an op, kept in ct->ops (also read back from the status file) */
+static void
+op_result(struct ct *ct, const char *id, const char *state, const char *error)
+{
+	cJSON *r = cJSON_CreateObject();
+
+	if (!ct->ops)
+		ct->ops = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "state", state);
+	if (error)
+		cJSON_AddStringToObject(r, "error", error);
+	cJSON_DeleteItemFromObjectCaseSensitive(ct->ops, id);
+	cJSON_AddItemToObject(ct->ops, id, r);
+}
+
+static bool
+op_finished(const struct ct *ct, const char *id)
+{
+	const cJSON *r = cJSON_GetObjectItemCaseSensitive(ct->ops, id);
+	const char *st = js(cJSON_GetObjectItemCaseSensitive(r, "state"));
+
+	return st && (!strcmp(st, "done") || !strcmp(st, "failed"));
+}
+
+/* when this op was first seen running (for its timeout) */
+static double
+op_started(struct ct *ct, const char *id)
+{
+	const cJSON *r;
+
+	if (!ct->op_started)
+		ct->op_started = cJSON_CreateObject();
+	r = cJSON_GetObjectItemCaseSensitive(ct->op_started, id);
+	if (cJSON_IsNumber(r))
+		return r->valuedouble;
+	cJSON_AddNumberToObject(ct->op_started, id, wall());
+	return wall();
+}
+
+static char *
+path_of(struct syncd *sd, const char *gv, const char *resource, const char *name)
+{
+	return kube_path(gv, sd->settings->namespace, resource, name);
+}
+
+static int
+apply_as(struct syncd *sd, enum syncd_kind k, cJSON *obj, const char *manager,
+	 struct pct_error **err)
+{
+	_cleanup_free_ char *path = path_of(sd, syncd_kinds[k].group_version, syncd_kinds[k].resource,
+					    desired_object_name(obj));
+	cJSON *result = NULL;
+
+	if (sd->dry_run) {
+		printf("would create %s/%s\n", syncd_kinds[k].kind, desired_object_name(obj));
+		return 0;
+	}
+	if (kube_apply(sd->kube, path, obj, manager, true, &result, err) < 0)
+		return pct_error_prefix(err, "%s %s", syncd_kinds[k].kind, desired_object_name(obj));
+	if (result)
+		syncd_cache_put(sd, k, result);
+	cJSON_Delete(result);
+	return 0;
+}
+
+static cJSON *
+labelled(const char *api_version, const char *kind, const char *name, struct syncd *sd,
+	 unsigned vmid)
+{
+	cJSON *o = cJSON_CreateObject(), *md, *labels;
+	char id[16];
+
+	cJSON_AddStringToObject(o, "apiVersion", api_version);
+	cJSON_AddStringToObject(o, "kind", kind);
+	md = cJSON_AddObjectToObject(o, "metadata");
+	cJSON_AddStringToObject(md, "name", name);
+	cJSON_AddStringToObject(md, "namespace", sd->settings->namespace);
+	labels = cJSON_AddObjectToObject(md, "labels");
+	cJSON_AddStringToObject(labels, LABEL_MANAGED_BY, CORRAL_MANAGED_BY);
+	snprintf(id, sizeof(id), "%u", vmid);
+	cJSON_AddStringToObject(labels, LABEL_CTID, id);
+	return o;
+}
+
+static const struct corral_storage *
+storage_of(struct syncd *sd, const char *volid, char **sid)
+{
+	if (!pctconf_parse_volume_id(volid, sid, NULL))
+		return NULL;
+	return corral_settings_storage(sd->settings, *sid);
+}
+
+/* ---- snapshot-create ---- */
+
+static int
+snapshot_create(struct syncd *sd, struct ct *ct, const cJSON *op, const char *id,
+		struct pct_error **err)
+{
+	const char *snap = js(cJSON_GetObjectItemCaseSensitive(op, "snapname"));
+	const cJSON *vols = cJSON_GetObjectItemCaseSensitive(op, "volumes"), *v;
+	bool all_ready = true;
+	double started = op_started(ct, id);
+
+	if (!snap) {
+		op_result(ct, id, "failed", "snapshot-create without a snapshot name");
+		return 0;
+	}
+	if (!sd->has_snapshots) {
+		op_result(ct, id, "failed",
+			  "the cluster has no VolumeSnapshot API (snapshot.storage.k8s.io/v1): snapshot feature is not available");
+		return 0;
+	}
+	cJSON_ArrayForEach(v, vols)
+	{
+		const char *volid = js(cJSON_GetObjectItemCaseSensitive(v, "volid"));
+		const char *key = js(cJSON_GetObjectItemCaseSensitive(v, "key"));
+		_cleanup_free_ char *sid = NULL, *vs = NULL, *pvc = NULL, *label = NULL;
+		const struct corral_storage *st;
+		const cJSON *have;
+
+		if (!volid)
+			continue;
+		st = storage_of(sd, volid, &sid);
+		if (!st || !st->snapshot_class[0]) {
+			_cleanup_free_ char *msg = xasprintf("storage '%s' has no snapshot-class in corral.conf: snapshot feature is not available",
+							     sid ? sid : volid);
+
+			op_result(ct, id, "failed", msg);
+			return 0;
+		}
+		vs = syncd_vs_name(volid, snap);
+		have = syncd_cache_get(sd, KIND_VOLUMESNAPSHOT, vs);
+		if (!have) {
+			cJSON *o = labelled(SNAP_GV, "VolumeSnapshot", vs, sd, ct->vmid), *md, *spec;
+
+			pvc = desired_pvc_name(volid);
+			label = syncd_snap_label(snap);
+			md = cJSON_GetObjectItemCaseSensitive(o, "metadata");
+			cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(md, "labels"),
+						"corral.dev/snapshot", label);
+			cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(md, "labels"),
+						LABEL_VOLUME, key ? key : "");
+			{
+				cJSON *ann = cJSON_AddObjectToObject(md, "annotations");
+
+				cJSON_AddStringToObject(ann, "corral.dev/snapname", snap);
+				cJSON_AddStringToObject(ann, ANN_VOLID, volid);
+			}
+			spec = cJSON_AddObjectToObject(o, "spec");
+			cJSON_AddStringToObject(spec, "volumeSnapshotClassName", st->snapshot_class);
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(spec, "source"),
+						"persistentVolumeClaimName", pvc);
+			if (apply_as(sd, KIND_VOLUMESNAPSHOT, o, CORRAL_FIELD_MANAGER, err) < 0) {
+				cJSON_Delete(o);
+				return -1;
+			}
+			cJSON_Delete(o);
+			syncd_log(sd, "CT %u: snapshot '%s': VolumeSnapshot %s created", ct->vmid, snap,
+				  vs);
+			all_ready = false;
+			continue;
+		}
+		{
+			const char *emsg = js(jget(have, "status", "error", "message"));
+
+			if (emsg) {
+				_cleanup_free_ char *msg = xasprintf("VolumeSnapshot %s failed: %s", vs, emsg);
+
+				op_result(ct, id, "failed", msg);
+				return 0;
+			}
+		}
+		if (!cJSON_IsTrue(jget(have, "status", "readyToUse", NULL)))
+			all_ready = false;
+	}
+	if (all_ready) {
+		op_result(ct, id, "done", NULL);
+		syncd_log(sd, "CT %u: snapshot '%s' ready", ct->vmid, snap);
+	} else if (wall() - started > (double)sd->settings->snapshot_timeout) {
+		_cleanup_free_ char *msg = xasprintf("the VolumeSnapshots of '%s' did not become ready within %ld s",
+						     snap, sd->settings->snapshot_timeout);
+
+		op_result(ct, id, "failed", msg);
+	}
+	return 0;
+}
+
+/* ---- snapshot-delete ---- */
+
+static int
+snapshot_delete(struct syncd *sd, struct ct *ct, const cJSON *op, const char *id,
+		struct pct_error **err)
+{
+	const char *snap = js(cJSON_GetObjectItemCaseSensitive(op, "snapname"));
+	_cleanup_free_ char *label = snap ? syncd_snap_label(snap) : NULL;
+	const cJSON *it;
+	bool remaining = false;
+	char vmid[16];
+
+	if (!snap) {
+		op_result(ct, id, "failed", "snapshot-delete without a snapshot name");
+		return 0;
+	}
+	if (!sd->has_snapshots) {
+		op_result(ct, id, "done", NULL);
+		return 0;
+	}
+	snprintf(vmid, sizeof(vmid), "%u", ct->vmid);
+	cJSON_ArrayForEach(it, sd->cache[KIND_VOLUMESNAPSHOT].objects)
+	{
+		const char *c = js(jget(it, "metadata", "labels", LABEL_CTID));
+		const char *s = js(jget(it, "metadata", "labels", "corral.dev/snapshot"));
+		const char *name = js(jget(it, "metadata", "name", NULL));
+		const char *uid = js(jget(it, "metadata", "uid", NULL));
+		_cleanup_free_ char *path = NULL;
+
+		if (!c || strcmp(c, vmid) || !s || strcmp(s, label))
+			continue;
+		remaining = true;
+		if (jget(it, "metadata", "deletionTimestamp", NULL))
+			continue;
+		if (sd->dry_run) {
+			printf("would delete VolumeSnapshot/%s\n", name);
+			continue;
+		}
+		path = path_of(sd, SNAP_GV, "volumesnapshots", name);
+		if (kube_delete(sd->kube, path, uid, NULL, NULL, err) < 0 &&
+		    !pct_error_consume(err, KUBE_E_STATUS(404))) {
+			_cleanup_free_ char *msg = xasprintf("unable to delete VolumeSnapshot %s: %s", name,
+							     (*err)->msg);
+
+			pct_error_free(err);
+			op_result(ct, id, "failed", msg);
+			return 0;
+		}
+	}
+	if (!remaining) {
+		op_result(ct, id, "done", NULL);
+		syncd_log(sd, "CT %u: snapshot '%s' deleted", ct->vmid, snap);
+	}
+	return 0;
+}
+
+/* ---- rollback and clone: PVCs with a dataSource ---- */
+
+static cJSON *
+restored_pvc(struct syncd *sd, unsigned vmid, const char *key, const char *volid,
+	     unsigned long long size, const char *source_kind, const char *source_name,
+	     const char *opid, const char **why)
+{
+	_cleanup_free_ char *sid = NULL, *pvc = desired_pvc_name(volid), *qty = NULL;
+	const struct corral_storage *st = storage_of(sd, volid, &sid);
+	cJSON *o, *md, *spec, *ds;
+
+	*why = NULL;
+	if (!st) {
+		*why = "the volume's storage has no StorageClass in corral.conf";
+		return NULL;
+	}
+	if (!size) {
+		*why = "the volume has no size";
+		return NULL;
+	}
+	o = labelled("v1", "PersistentVolumeClaim", pvc, sd, vmid);
+	md = cJSON_GetObjectItemCaseSensitive(o, "metadata");
+	cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(md, "labels"), LABEL_VOLUME, key);
+	{
+		cJSON *ann = cJSON_AddObjectToObject(md, "annotations");
+
+		cJSON_AddStringToObject(ann, ANN_VOLID, volid);
+		cJSON_AddStringToObject(ann, "corral.dev/restored-by", opid);
+	}
+	spec = cJSON_AddObjectToObject(o, "spec");
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(spec, "accessModes"),
+			     cJSON_CreateString("ReadWriteOnce"));
+	qty = desired_quantity(size);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(spec, "resources"),
+							 "requests"),
+				"storage", qty);
+	if (st->storage_class[0])
+		cJSON_AddStringToObject(spec, "storageClassName", st->storage_class);
+	cJSON_AddStringToObject(spec, "volumeMode", "Filesystem");
+	ds = cJSON_AddObjectToObject(spec, "dataSource");
+	if (!strcmp(source_kind, "VolumeSnapshot"))
+		cJSON_AddStringToObject(ds, "apiGroup", "snapshot.storage.k8s.io");
+	cJSON_AddStringToObject(ds, "kind", source_kind);
+	cJSON_AddStringToObject(ds, "name", source_name);
+	return o;
+}
+
+static int
+rollback(struct syncd *sd, struct ct *ct, const cJSON *op, const char *id, struct pct_error **err)
+{
+	const char *snap = js(cJSON_GetObjectItemCaseSensitive(op, "snapname"));
+	const cJSON *vols = cJSON_GetObjectItemCaseSensitive(op, "volumes"), *v;
+	_cleanup_free_ char *pod = xasprintf("ct-%u-0", ct->vmid);
+	bool all_done = true;
+
+	if (!snap || !sd->has_snapshots) {
+		op_result(ct, id, "failed", !snap ? "rollback without a snapshot name"
+						  : "the cluster has no VolumeSnapshot API (snapshot.storage.k8s.io/v1)");
+		return 0;
+	}
+	if (syncd_cache_get(sd, KIND_POD, pod))
+		return 0; /* the CT is still stopping: wait */
+	cJSON_ArrayForEach(v, vols)
+	{
+		const char *volid = js(cJSON_GetObjectItemCaseSensitive(v, "volid"));
+		const char *key = js(cJSON_GetObjectItemCaseSensitive(v, "key"));
+		const cJSON *sz = cJSON_GetObjectItemCaseSensitive(v, "size");
+		_cleanup_free_ char *vs = NULL, *pvc = NULL;
+		const cJSON *have_vs, *have_pvc;
+		const char *by;
+
+		if (!volid || !key)
+			continue;
+		vs = syncd_vs_name(volid, snap);
+		pvc = desired_pvc_name(volid);
+		have_vs = syncd_cache_get(sd, KIND_VOLUMESNAPSHOT, vs);
+		if (!have_vs || !cJSON_IsTrue(jget(have_vs, "status", "readyToUse", NULL))) {
+			_cleanup_free_ char *msg = xasprintf("VolumeSnapshot %s of volume %s %s", vs, volid,
+							     have_vs ? "is not ready" : "does not exist");
+
+			op_result(ct, id, "failed", msg);
+			return 0;
+		}
+		have_pvc = syncd_cache_get(sd, KIND_PVC, pvc);
+		by = js(jget(have_pvc, "metadata", "annotations", "corral.dev/restored-by"));
+		if (have_pvc && by && !strcmp(by, id))
+			continue; /* already restored by this rollback */
+		all_done = false;
+		if (have_pvc) {
+			/* the old volume goes first; it may take a moment (pvc-protection) */
+			if (!jget(have_pvc, "metadata", "deletionTimestamp", NULL) && !sd->dry_run) {
+				_cleanup_free_ char *path = path_of(sd, "v1", "persistentvolumeclaims", pvc);
+
+				if (kube_delete(sd->kube, path, js(jget(have_pvc, "metadata", "uid", NULL)),
+						NULL, NULL, err) < 0 &&
+				    !pct_error_consume(err, KUBE_E_STATUS(404)))
+					return -1;
+			}
+			continue;
+		}
+		{
+			cJSON *o = restored_pvc(sd, ct->vmid, key, volid,
+						cJSON_IsNumber(sz) ? (unsigned long long)sz->valuedouble : 0,
+						"VolumeSnapshot", vs, id, &by);
+			int ret;
+
+			if (!o) {
+				_cleanup_free_ char *msg = xasprintf("unable to restore %s: %s", volid, by);
+
+				op_result(ct, id, "failed", msg);
+				return 0;
+			}
+			ret = apply_as(sd, KIND_PVC, o, RESTORE_MANAGER, err);
+			cJSON_Delete(o);
+			if (ret < 0)
+				return -1;
+			syncd_log(sd, "CT %u: %s restored from VolumeSnapshot %s", ct->vmid, pvc, vs);
+		}
+	}
+	if (all_done)
+		op_result(ct, id, "done", NULL);
+	return 0;
+}
+
+static unsigned long long
+conf_size(const struct pctconf *conf, const char *key)
+{
+	const struct pctconf_key *row = pctconf_key_lookup(key, NULL);
+	const char *value = pctconf_get(&conf->main, key);
+	struct pctconf_props p;
+	struct strbuf msg = STRBUF_INIT;
+	unsigned long long size = 0;
+
+	if (!row || !row->props || !value || pctconf_props_parse(row->props, value, &p, &msg, NULL) < 0) {
+		strbuf_release(&msg);
+		return 0;
+	}
+	if (pctconf_props_get(&p, "size"))
+		(void)pctconf_parse_size(pctconf_props_get(&p, "size"), &size);
+	pctconf_props_release(&p);
+	return size;
+}
+
+static int
+clone(struct syncd *sd, struct ct *ct, const struct pctconf *conf, const cJSON *op, const char *id,
+      struct pct_error **err)
+{
+	const char *snap = js(cJSON_GetObjectItemCaseSensitive(op, "snapname"));
+	const cJSON *vols = cJSON_GetObjectItemCaseSensitive(op, "volumes"), *v;
+
+	if (snap && !sd->has_snapshots) {
+		op_result(ct, id, "failed",
+			  "the cluster has no VolumeSnapshot API (snapshot.storage.k8s.io/v1)");
+		return 0;
+	}
+	cJSON_ArrayForEach(v, vols)
+	{
+		const char *key = js(cJSON_GetObjectItemCaseSensitive(v, "key"));
+		const char *src = js(cJSON_GetObjectItemCaseSensitive(v, "source"));
+		const char *dst = js(cJSON_GetObjectItemCaseSensitive(v, "target"));
+		_cleanup_free_ char *pvc = NULL, *srcname = NULL;
+		const char *why;
+		cJSON *o;
+		int ret;
+
+		if (!key || !src || !dst)
+			continue;
+		pvc = desired_pvc_name(dst);
+		if (syncd_cache_get(sd, KIND_PVC, pvc))
+			continue;
+		if (snap) {
+			const cJSON *have;
+
+			srcname = syncd_vs_name(src, snap);
+			have = syncd_cache_get(sd, KIND_VOLUMESNAPSHOT, srcname);
+			if (!have || !cJSON_IsTrue(jget(have, "status", "readyToUse", NULL))) {
+				_cleanup_free_ char *msg = xasprintf("VolumeSnapshot %s of volume %s %s",
+								     srcname, src,
+								     have ? "is not ready" : "does not exist");
+
+				op_result(ct, id, "failed", msg);
+				return 0;
+			}
+		} else {
+			srcname = desired_pvc_name(src);
+			if (!syncd_cache_get(sd, KIND_PVC, srcname)) {
+				_cleanup_free_ char *msg = xasprintf("the source volume %s has no PVC (%s)",
+								     src, srcname);
+
+				op_result(ct, id, "failed", msg);
+				return 0;
+			}
+		}
+		o = restored_pvc(sd, ct->vmid, key, dst, conf_size(conf, key),
+				 snap ? "VolumeSnapshot" : "PersistentVolumeClaim", srcname, id, &why);
+		if (!o) {
+			_cleanup_free_ char *msg = xasprintf("unable to clone %s: %s", src, why);
+
+			op_result(ct, id, "failed", msg);
+			return 0;
+		}
+		ret = apply_as(sd, KIND_PVC, o, RESTORE_MANAGER, err);
+		cJSON_Delete(o);
+		if (ret < 0)
+			return -1;
+		syncd_log(sd, "CT %u: %s cloned from %s", ct->vmid, pvc, srcname);
+	}
+	op_result(ct, id, "done", NULL);
+	return 0;
+}
+
+int
+syncd_ops_step(struct syncd *sd, struct ct *ct, const struct pctconf *conf, const cJSON *ops,
+	       bool *pending, struct pct_error **err)
+{
+	const cJSON *op;
+
+	*pending = false;
+	cJSON_ArrayForEach(op, ops)
+	{
+		const char *id = js(cJSON_GetObjectItemCaseSensitive(op, "id"));
+		const char *kind = js(cJSON_GetObjectItemCaseSensitive(op, "op"));
+		int ret = 0;
+
+		if (!id || !kind || op_finished(ct, id))
+			continue;
+		if (!sd->kube_mode) {
+			op_result(ct, id, "failed", "storage operations need a cluster (output = kube)");
+			continue;
+		}
+		if (!strcmp(kind, "snapshot-create"))
+			ret = snapshot_create(sd, ct, op, id, err);
+		else if (!strcmp(kind, "snapshot-delete"))
+			ret = snapshot_delete(sd, ct, op, id, err);
+		else if (!strcmp(kind, "rollback"))
+			ret = rollback(sd, ct, op, id, err);
+		else if (!strcmp(kind, "clone"))
+			ret = clone(sd, ct, conf, op, id, err);
+		else
+			op_result(ct, id, "failed", "unknown operation");
+		if (ret < 0)
+			return ret;
+		if (!op_finished(ct, id)) {
+			/* one op at a time, in order: the next waits for this one */
+			*pending = true;
+			break;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,955 @@
+/*
+ * Level-triggered reconciliation (DESIGN-NOTES §6, STYLE.md §3.7).
+ *
+ * Each pass re-reads a CT's file and state, computes the desired objects
+ * (pure), compares them with the cache of what the cluster has (by the spec
+ * hash we stamp on every object), and applies only what differs, with
+ * server-side apply. Events only say where to look; a periodic full pass
+ * repairs anything missed. One failing CT backs off on its own and never
+ * stalls the others. A file that does not validate keeps the last good state
+ * in the cluster; objects of a CT whose file is gone are deleted, but its
+ * PVCs are kept and reported; when most files vanish at once nothing is
+ * deleted at all.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "syncd.h"
+
+/* ---- helpers ---- */
+
+static const cJSON *
+jpath(const cJSON *o, const char *a, const char *b, const char *c)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, a);
+
+	if (b)
+		v = cJSON_GetObjectItemCaseSensitive(v, b);
+	if (c)
+		v = cJSON_GetObjectItemCaseSensitive(v, c);
+	return v;
+}
+
+static const char *
+jstr(const cJSON *v)
+{
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void
+set_error(struct ct *ct, const char *msg)
+{
+	free(ct->error);
+	ct->error = msg ? xstrdup(msg) : NULL;
+}
+
+static void
+backoff(struct syncd *sd, struct ct *ct)
+{
+	double delay = pow(2.0, ct->failures < 9 ? ct->failures : 9);
+
+	ct->failures++;
+	if (delay > 300)
+		delay = 300;
+	ct->next_attempt = syncd_now() + delay;
+	(void)sd;
+}
+
+/* The desired state pct recorded: power, generation, destroy-volumes, restart. */
+struct state {
+	cJSON *json;
+	const char *power;
+	double generation;
+	const char *restart;
+	long grace; /* -1: the CT's own */
+	bool destroy, destroy_unreferenced;
+};
+
+static void
+state_load(struct syncd *sd, unsigned vmid, struct state *st)
+{
+	_cleanup_free_ char *path = xasprintf("%s/ct/%u.state", sd->statedir, vmid);
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	const cJSON *v;
+
+	memset(st, 0, sizeof(*st));
+	if (pct_read_file(path, 1 << 20, &buf, &len) == 0)
+		st->json = cJSON_ParseWithLength(buf, len);
+	v = cJSON_GetObjectItemCaseSensitive(st->json, "power");
+	st->power = cJSON_IsString(v) ? v->valuestring : "stopped";
+	v = cJSON_GetObjectItemCaseSensitive(st->json, "generation");
+	st->generation = cJSON_IsNumber(v) ? v->valuedouble : 0;
+	v = cJSON_GetObjectItemCaseSensitive(st->json, "restart");
+	st->restart = cJSON_IsString(v) ? v->valuestring : NULL;
+	v = cJSON_GetObjectItemCaseSensitive(st->json, "grace");
+	st->grace = cJSON_IsNumber(v) ? (long)v->valuedouble : -1;
+	st->destroy = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st->json, "destroy"));
+	st->destroy_unreferenced =
+		cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st->json, "destroy-unreferenced"));
+}
+
+/* restart_done as the last status file recorded it, so an agent restart
+ * does not reboot CTs again */
+static void
+load_restart_done(struct syncd *sd, struct ct *ct)
+{
+	_cleanup_free_ char *path = xasprintf("%s/ct/%u.status", sd->rundir, ct->vmid);
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	cJSON *j;
+	const cJSON *r;
+
+	ct->status_loaded = true;
+	if (pct_read_file(path, 1 << 20, &buf, &len) < 0)
+		return;
+	j = cJSON_ParseWithLength(buf, len);
+	r = cJSON_GetObjectItemCaseSensitive(j, "restart");
+	if (cJSON_IsString(r))
+		ct->restart_done = xstrdup(r->valuestring);
+	r = cJSON_GetObjectItemCaseSensitive(j, "ops");
+	if (cJSON_IsObject(r)) {
+		cJSON_Delete(ct->ops);
+		ct->ops = cJSON_Duplicate(r, true);
+	}
+	cJSON_Delete(j);
+}
+
+/* ---- validation: the file must be valid before it is acted on ---- */
+
+static char *
+first_problem(const struct pctconf *conf, size_t *count)
+{
+	char *first = NULL;
+	size_t i;
+
+	*count = 0;
+	for (i = 0; i < conf->ndiags; i++) {
+		const struct pctconf_diag *d = &conf->diags[i];
+
+		if (d->level != PCTCONF_ERROR)
+			continue;
+		if (!first)
+			first = pctconf_diag_format(conf, d);
+		(*count)++;
+	}
+	for (i = 0; i < conf->main.nvals; i++) {
+		const struct pctconf_val *v = &conf->main.vals[i];
+		struct strbuf msg = STRBUF_INIT;
+
+		if (!pctconf_key_lookup(v->key, NULL))
+			continue;
+		if (pctconf_check_api(v->key, v->value, v->len, &msg) < 0) {
+			if (!first) {
+				char *nl;
+
+				while ((nl = strchr(msg.buf, '\n')))
+					*nl = nl[1] ? ';' : '\0';
+				first = xasprintf("%s:%u: %s: %s", conf->path, v->line, v->key, msg.buf);
+			}
+			(*count)++;
+		}
+		strbuf_release(&msg);
+	}
+	return first;
+}
+
+/* ---- applying ---- */
+
+static char *
+object_path(struct syncd *sd, const cJSON *o)
+{
+	enum syncd_kind k = syncd_kind_of(desired_object_kind(o));
+
+	return kube_path(syncd_kinds[k].group_version, sd->settings->namespace,
+			 syncd_kinds[k].resource, desired_object_name(o));
+}
+
+static unsigned long long
+pvc_request_bytes(const cJSON *pvc)
+{
+	const cJSON *q = jpath(pvc, "spec", "resources", "requests");
+	const char *s = jstr(cJSON_GetObjectItemCaseSensitive(q, "storage"));
+	unsigned long long v = 0;
+	char *end;
+
+	if (!s)
+		return 0;
+	v = strtoull(s, &end, 10);
+	if (!strcmp(end, "Ki"))
+		v <<= 10;
+	else if (!strcmp(end, "Mi"))
+		v <<= 20;
+	else if (!strcmp(end, "Gi"))
+		v <<= 30;
+	else if (!strcmp(end, "Ti"))
+		v <<= 40;
+	else if (!strcmp(end, "Pi"))
+		v <<= 50;
+	else if (!strcmp(end, "k") || !strcmp(end, "K"))
+		v *= 1000ULL;
+	else if (!strcmp(end, "M"))
+		v *= 1000000ULL;
+	else if (!strcmp(end, "G"))
+		v *= 1000000000ULL;
+	else if (!strcmp(end, "T"))
+		v *= 1000000000000ULL;
+	return v;
+}
+
+/* Show what would change (--dry-run): the objects as pretty JSON, +/- per line. */
+static void
+print_diff(const char *title, const cJSON *old, const cJSON *new)
+{
+	char *a = old ? cJSON_Print(old) : NULL, *b = cJSON_Print(new);
+	char *la[4096], *lb[4096];
+	size_t na = 0, nb = 0, i = 0, j = 0;
+	char *p, *save = NULL;
+
+	printf("--- %s (cluster)\n+++ %s (desired)\n", title, title);
+	if (a)
+		for (p = strtok_r(a, "\n", &save); p && na < 4096; p = strtok_r(NULL, "\n", &save))
+			la[na++] = p;
+	save = NULL;
+	for (p = strtok_r(b, "\n", &save); p && nb < 4096; p = strtok_r(NULL, "\n", &save))
+		lb[nb++] = p;
+	/* a simple merge of two sorted-by-position line lists: enough to show
+	 * which fields change */
+	while (i < na || j < nb) {
+		if (i < na && j < nb && !strcmp(la[i], lb[j])) {
+			i++;
+			j++;
+			continue;
+		}
+		if (j < nb) {
+			size_t k;
+			bool later = false;
+
+			for (k = i; k < na && k < i + 8; k++)
+				if (!strcmp(la[k], lb[j]))
+					later = true;
+			if (!later) {
+				printf("+%s\n", lb[j++]);
+				continue;
+			}
+		}
+		if (i < na)
+			printf("-%s\n", la[i++]);
+	}
+	cJSON_free(a);
+	cJSON_free(b);
+}
+
+static int
+apply_object(struct syncd *sd, struct ct *ct, const cJSON *want, bool *wrote,
+	     struct pct_error **err)
+{
+	enum syncd_kind k = syncd_kind_of(desired_object_kind(want));
+	const char *name = desired_object_name(want);
+	const cJSON *have;
+
+	if (k == KIND_MAX)
+		return pct_error_set(err, PCT_E_INTERNAL, "no API resource for kind '%s'",
+				     desired_object_kind(want));
+	have = syncd_cache_get(sd, k, name);
+	const char *hh = have ? desired_object_hash(have) : NULL;
+	_cleanup_free_ char *path = NULL;
+	cJSON *result = NULL;
+	int ret;
+
+	if (hh && !strcmp(hh, desired_object_hash(want)))
+		return 0;
+	if (k == KIND_PVC && have) {
+		unsigned long long cur = pvc_request_bytes(have), next = pvc_request_bytes(want);
+
+		if (next < cur)
+			return pct_error_set(err, PCT_E_REFUSED,
+					     "PVC %s: refusing to shrink from %llu to %llu bytes (volumes only grow)",
+					     name, cur, next);
+	}
+	if (sd->dry_run) {
+		_cleanup_free_ char *title = xasprintf("%s/%s", syncd_kinds[k].kind, name);
+
+		print_diff(title, have, want);
+		return 0;
+	}
+	path = object_path(sd, want);
+	ret = kube_apply(sd->kube, path, want, CORRAL_FIELD_MANAGER, true, &result, err);
+	if (ret < 0)
+		return pct_error_prefix(err, "%s %s", syncd_kinds[k].kind, name);
+	if (result)
+		syncd_cache_put(sd, k, result);
+	cJSON_Delete(result);
+	*wrote = true;
+	syncd_debug(sd, "CT %u: applied %s %s", ct->vmid, syncd_kinds[k].kind, name);
+	return 0;
+}
+
+static int
+delete_object(struct syncd *sd, enum syncd_kind k, const cJSON *have, struct pct_error **err)
+{
+	const char *name = jstr(jpath(have, "metadata", "name", NULL));
+	const char *uid = jstr(jpath(have, "metadata", "uid", NULL));
+	_cleanup_free_ char *path = kube_path(syncd_kinds[k].group_version,
+					      sd->settings->namespace, syncd_kinds[k].resource,
+					      name);
+	int ret;
+
+	if (sd->dry_run) {
+		printf("would delete %s/%s\n", syncd_kinds[k].kind, name);
+		return 0;
+	}
+	ret = kube_delete(sd->kube, path, uid, NULL, k == KIND_STATEFULSET ? "Background" : NULL,
+			  err);
+	if (ret < 0 && pct_error_consume(err, KUBE_E_STATUS(404)))
+		ret = 0;
+	if (ret == 0)
+		syncd_cache_remove(sd, k, name);
+	return ret;
+}
+
+/* Delete the CT's pod with a grace period: stop (0), shutdown --timeout, reboot. */
+static int
+delete_pod(struct syncd *sd, const cJSON *pod, long grace, struct pct_error **err)
+{
+	const char *name = jstr(jpath(pod, "metadata", "name", NULL));
+	const char *uid = jstr(jpath(pod, "metadata", "uid", NULL));
+	_cleanup_free_ char *path = kube_path("v1", sd->settings->namespace, "pods", name);
+	_cleanup_free_ char *body = NULL;
+	cJSON *resp = NULL;
+	long status = 0;
+	int ret;
+
+	if (sd->dry_run) {
+		printf("would delete Pod/%s (grace %ld s)\n", name, grace);
+		return 0;
+	}
+	if (grace >= 0)
+		body = xasprintf("{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\","
+				 "\"gracePeriodSeconds\":%ld,\"preconditions\":{\"uid\":\"%s\"}}",
+				 grace, uid ? uid : "");
+	else
+		body = xasprintf("{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\","
+				 "\"preconditions\":{\"uid\":\"%s\"}}", uid ? uid : "");
+	ret = kube_request(sd->kube, "DELETE", path, NULL, "application/json", body, &status,
+			   &resp, err);
+	if (ret == 0 && status >= 300 && status != 404 && status != 409) {
+		_cleanup_free_ char *m = kube_status_message(status, resp);
+
+		ret = pct_error_set(err, KUBE_E_STATUS(status), "Pod %s: %s", name, m);
+	}
+	cJSON_Delete(resp);
+	return ret;
+}
+
+/* Objects of one CT in the cache (by the ctid label). */
+static size_t
+cached_of(struct syncd *sd, enum syncd_kind k, unsigned vmid, const cJSON ***out)
+{
+	const cJSON *it;
+	const cJSON **v = NULL;
+	size_t n = 0;
+	char id[16];
+
+	snprintf(id, sizeof(id), "%u", vmid);
+	cJSON_ArrayForEach(it, sd->cache[k].objects)
+	{
+		const char *c = jstr(jpath(it, "metadata", "labels", LABEL_CTID));
+
+		if (c && !strcmp(c, id)) {
+			v = xrealloc(v, (n + 1) * sizeof(*v));
+			v[n++] = it;
+		}
+	}
+	*out = v;
+	return n;
+}
+
+/* ---- observed status ---- */
+
+static void
+observe(struct syncd *sd, struct ct *ct, bool want_running, const char **status,
+	char **reason)
+{
+	_cleanup_free_ char *podname = xasprintf("ct-%u-0", ct->vmid);
+	_cleanup_free_ char *stsname = xasprintf("ct-%u", ct->vmid);
+	const cJSON *pod = syncd_cache_get(sd, KIND_POD, podname);
+	const cJSON *sts = syncd_cache_get(sd, KIND_STATEFULSET, stsname);
+	const char *phase = pod ? jstr(jpath(pod, "status", "phase", NULL)) : NULL;
+	const cJSON *cs, *c;
+	bool ready = false;
+
+	*reason = NULL;
+	ct->pending_restart = false;
+	if (pod && sts) {
+		const char *rev = jstr(jpath(pod, "metadata", "labels", "controller-revision-hash"));
+		const char *upd = jstr(jpath(sts, "status", "updateRevision", NULL));
+
+		ct->pending_restart = rev && upd && strcmp(rev, upd) != 0;
+	}
+	if (!pod) {
+		*status = want_running ? "starting" : "stopped";
+		return;
+	}
+	if (jpath(pod, "metadata", "deletionTimestamp", NULL)) {
+		*status = "stopping";
+		return;
+	}
+	cs = jpath(pod, "status", "containerStatuses", NULL);
+	cJSON_ArrayForEach(c, cs)
+	{
+		const cJSON *waiting = jpath(c, "state", "waiting", NULL);
+
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "ready")))
+			ready = true;
+		if (waiting) {
+			const char *r = jstr(cJSON_GetObjectItemCaseSensitive(waiting, "reason"));
+			const char *m = jstr(cJSON_GetObjectItemCaseSensitive(waiting, "message"));
+
+			if (r && (!strcmp(r, "ImagePullBackOff") || !strcmp(r, "ErrImagePull") ||
+				  !strcmp(r, "InvalidImageName")))
+				*reason = xasprintf("the image cannot be pulled (%s)%s%s", r,
+						    m ? ": " : "", m ? m : "");
+			else if (r && strcmp(r, "ContainerCreating") && strcmp(r, "PodInitializing"))
+				*reason = xasprintf("%s%s%s", r, m ? ": " : "", m ? m : "");
+		}
+	}
+	if (!*reason) {
+		const cJSON *conds = jpath(pod, "status", "conditions", NULL);
+
+		cJSON_ArrayForEach(c, conds)
+		{
+			const char *t = jstr(cJSON_GetObjectItemCaseSensitive(c, "type"));
+			const char *s = jstr(cJSON_GetObjectItemCaseSensitive(c, "status"));
+			const char *r = jstr(cJSON_GetObjectItemCaseSensitive(c, "reason"));
+			const char *m = jstr(cJSON_GetObjectItemCaseSensitive(c, "message"));
+
+			if (t && !strcmp(t, "PodScheduled") && s && !strcmp(s, "False"))
+				*reason = xasprintf("the pod cannot be scheduled (%s)%s%s",
+						    r ? r : "Unschedulable", m ? ": " : "", m ? m : "");
+		}
+	}
+	if (phase && !strcmp(phase, "Running") && ready)
+		*status = want_running ? "running" : "stopping";
+	else if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")))
+		*status = want_running ? "starting" : "stopped";
+	else
+		*status = want_running ? "starting" : "stopping";
+}
+
+/* ---- one CT ---- */
+
+/* pct destroy: the objects, then every PVC the config referenced */
+static int
+destroy_ct(struct syncd *sd, struct ct *ct, struct state *st, struct pct_error **err)
+{
+	static const enum syncd_kind kinds[] = { KIND_STATEFULSET, KIND_SERVICE, KIND_CONFIGMAP,
+						 KIND_SECRET };
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(st->json, "destroy-volumes");
+	const cJSON **objs, *it;
+	size_t n, i, k;
+	int ret = 0;
+
+	if (!sd->kube_mode) {
+		if (sd->dry_run) {
+			printf("would remove the manifest of CT %u\n", ct->vmid);
+			return 0;
+		}
+		return syncd_manifest_remove(sd, ct->vmid, err);
+	}
+	for (k = 0; k < ARRAY_SIZE(kinds) && ret == 0; k++) {
+		n = cached_of(sd, kinds[k], ct->vmid, &objs);
+		for (i = 0; i < n && ret == 0; i++)
+			ret = delete_object(sd, kinds[k], objs[i], err);
+		free(objs);
+	}
+	cJSON_ArrayForEach(it, list)
+	{
+		_cleanup_free_ char *pvc = NULL;
+		const cJSON *have;
+
+		if (ret < 0 || !cJSON_IsString(it))
+			continue;
+		pvc = desired_pvc_name(it->valuestring);
+		have = syncd_cache_get(sd, KIND_PVC, pvc);
+		if (have)
+			ret = delete_object(sd, KIND_PVC, have, err);
+	}
+	if (ret == 0 && st->destroy_unreferenced) {
+		n = cached_of(sd, KIND_PVC, ct->vmid, &objs);
+		for (i = 0; i < n && ret == 0; i++)
+			ret = delete_object(sd, KIND_PVC, objs[i], err);
+		free(objs);
+	}
+	if (ret == 0)
+		syncd_log(sd, "CT %u: destroyed (objects and volumes deleted)", ct->vmid);
+	return ret;
+}
+
+/* stop/shutdown grace periods and reboot requests act on the pod itself */
+static int
+handle_pod(struct syncd *sd, struct ct *ct, struct state *st, struct pct_error **err)
+{
+	_cleanup_free_ char *podname = xasprintf("ct-%u-0", ct->vmid);
+	const cJSON *pod = syncd_cache_get(sd, KIND_POD, podname);
+	bool terminating = pod && jpath(pod, "metadata", "deletionTimestamp", NULL);
+	bool running = !strcmp(st->power, "running");
+	int ret = 0;
+
+	if (pod && !terminating && !running && st->grace >= 0)
+		ret = delete_pod(sd, pod, st->grace, err);
+	if (ret == 0 && st->restart &&
+	    (!ct->restart_done || strcmp(ct->restart_done, st->restart) != 0)) {
+		if (pod && !terminating && running) {
+			ret = delete_pod(sd, pod, st->grace, err);
+			if (ret == 0)
+				syncd_log(sd, "CT %u: rebooting (pod recreated)", ct->vmid);
+		}
+		if (ret == 0 && !sd->dry_run) {
+			free(ct->restart_done);
+			ct->restart_done = xstrdup(st->restart);
+		}
+	}
+	return ret;
+}
+
+static int
+remove_ct(struct syncd *sd, struct ct *ct, struct pct_error **err)
+{
+	static const enum syncd_kind kinds[] = { KIND_STATEFULSET, KIND_SERVICE, KIND_CONFIGMAP,
+						 KIND_SECRET };
+	const cJSON **objs;
+	size_t n, i, k;
+	int ret = 0;
+
+	if (sd->mass_delete_blocked)
+		return 0;
+	if (!sd->kube_mode) {
+		if (!sd->dry_run)
+			ret = syncd_manifest_remove(sd, ct->vmid, err);
+		else
+			printf("would remove the manifest of CT %u\n", ct->vmid);
+	} else {
+		for (k = 0; k < ARRAY_SIZE(kinds) && ret == 0; k++) {
+			n = cached_of(sd, kinds[k], ct->vmid, &objs);
+			for (i = 0; i < n && ret == 0; i++)
+				ret = delete_object(sd, kinds[k], objs[i], err);
+			free(objs);
+		}
+		n = cached_of(sd, KIND_PVC, ct->vmid, &objs);
+		for (i = 0; i < n; i++)
+			syncd_log_ct(sd, ct, "CT %u: config removed; PVC %s kept (orphan)", ct->vmid,
+				     jstr(jpath(objs[i], "metadata", "name", NULL)));
+		free(objs);
+	}
+	if (ret == 0 && !sd->dry_run)
+		syncd_status_remove(sd, ct->vmid);
+	return ret;
+}
+
+/* PVCs pct asked to free (pct set --delete unusedN, pct destroy) */
+static int
+destroy_volumes(struct syncd *sd, struct ct *ct, const struct pctconf *conf, struct state *st,
+		bool *wrote, struct pct_error **err)
+{
+	cJSON *list = cJSON_GetObjectItemCaseSensitive(st->json, "destroy-volumes");
+	const cJSON *it;
+	bool protection = pctconf_value_true(pctconf_get(&conf->main, "protection"));
+	int ret = 0;
+
+	if (!cJSON_IsArray(list) || !cJSON_GetArraySize(list))
+		return 0;
+	cJSON_ArrayForEach(it, list)
+	{
+		_cleanup_free_ char *pvc = NULL;
+		const cJSON *have;
+
+		if (!cJSON_IsString(it))
+			continue;
+		if (pctconf_volid_referenced(conf, it->valuestring))
+			continue; /* still (or again) used: never delete */
+		if (protection) {
+			syncd_log_ct(sd, ct, "CT %u: not deleting volume %s: protection mode enabled",
+				     ct->vmid, it->valuestring);
+			continue;
+		}
+		pvc = desired_pvc_name(it->valuestring);
+		have = sd->kube_mode ? syncd_cache_get(sd, KIND_PVC, pvc) : NULL;
+		if (have) {
+			ret = delete_object(sd, KIND_PVC, have, err);
+			if (ret < 0)
+				return ret;
+			*wrote = true;
+			syncd_log(sd, "CT %u: deleted PVC %s (%s)", ct->vmid, pvc, it->valuestring);
+		}
+	}
+	return 0;
+}
+
+int
+syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%u.conf", sd->confdir, ct->vmid);
+	_cleanup_free_ char *raw = NULL, *problem = NULL, *reason = NULL;
+	_cleanup_free_ char *secret_pw = NULL, *secret_keys = NULL;
+	_cleanup_(pctconf_freep) struct pctconf *conf = NULL;
+	struct desired d = { 0 };
+	struct desired_input in = { 0 };
+	struct state st;
+	const char *lock, *status = NULL;
+	size_t rawlen, nproblems, i;
+	bool wrote = false;
+	int ret = 0;
+
+	ct->dirty = false;
+	if (pct_read_file(path, PCTCONF_MAX_FILE_SIZE, &raw, &rawlen) < 0) {
+		if (errno != ENOENT)
+			return pct_error_errno(err, errno, "unable to read '%s'", path);
+		ct->has_file = false;
+		return remove_ct(sd, ct, err);
+	}
+	ct->has_file = true;
+	state_load(sd, ct->vmid, &st);
+	if (!ct->status_loaded)
+		load_restart_done(sd, ct);
+	free(ct->power);
+	ct->power = xstrdup(st.power);
+	conf = pctconf_parse(path, ct->vmid, raw, rawlen);
+	lock = pctconf_get(&conf->main, "lock");
+	if (lock && !strcmp(lock, "destroyed") && st.destroy) {
+		ret = destroy_ct(sd, ct, &st, err);
+		if (ret < 0)
+			goto out;
+		ct->destroyed = true;
+		ct->generation = st.generation;
+		set_error(ct, NULL);
+		if (!sd->dry_run)
+			syncd_status_write(sd, ct);
+		goto out;
+	}
+	problem = first_problem(conf, &nproblems);
+	if (problem) {
+		_cleanup_free_ char *msg = nproblems > 1 ? xasprintf("%s (and %zu more problems; see pct lint)",
+								      problem, nproblems - 1)
+							  : xstrdup(problem);
+
+		/* keep the last good state; say where the file is wrong */
+		ct->invalid = true;
+		set_error(ct, msg);
+		syncd_log_ct(sd, ct, "CT %u: %s; keeping the last good state", ct->vmid, msg);
+		goto status;
+	}
+	ct->invalid = false;
+	/* storage operations run even on a locked CT: they are what holds the lock */
+	{
+		bool pending = false;
+
+		ret = syncd_ops_step(sd, ct, conf, cJSON_GetObjectItemCaseSensitive(st.json, "ops"),
+				     &pending, err);
+		if (ret < 0)
+			goto out;
+		if (pending) {
+			/* look again soon: readiness and timeouts */
+			ct->dirty = true;
+			ct->next_attempt = syncd_now() + 1;
+		}
+	}
+	if (lock && *lock) {
+		_cleanup_free_ char *msg = xasprintf("CT is locked (%s)", lock);
+
+		syncd_debug(sd, "CT %u: %s; left alone", ct->vmid, msg);
+		set_error(ct, NULL);
+		goto status;
+	}
+	in.conf = conf;
+	in.raw = raw;
+	in.rawlen = rawlen;
+	in.settings = sd->settings;
+	in.caps = sd->caps;
+	in.running = !strcmp(st.power, "running");
+	in.restart_token = st.restart;
+	{
+		_cleanup_free_ char *pw = xasprintf("%s/ct/%u/password", sd->statedir, ct->vmid);
+		_cleanup_free_ char *ak = xasprintf("%s/ct/%u/authorized_keys", sd->statedir, ct->vmid);
+		size_t l;
+
+		if (pct_read_file(pw, 1 << 16, &secret_pw, &l) == 0)
+			in.password_hash = secret_pw;
+		if (pct_read_file(ak, 1 << 20, &secret_keys, &l) == 0)
+			in.authorized_keys = secret_keys;
+	}
+	ret = syncd_desired(&in, &d, err);
+	if (ret < 0)
+		goto out;
+	for (i = 0; i < d.nwarnings; i++)
+		syncd_log_ct(sd, ct, "CT %u: %s", ct->vmid, d.warnings[i]);
+	if (d.refused) {
+		ct->refused = true;
+		set_error(ct, d.refused);
+		syncd_log_ct(sd, ct, "CT %u: refused: %s", ct->vmid, d.refused);
+		goto status;
+	}
+	ct->refused = false;
+	if (!sd->kube_mode) {
+		bool changed = false;
+
+		if (sd->dry_run) {
+			_cleanup_free_ char *yaml = syncd_yaml(d.objects);
+			_cleanup_free_ char *file = xasprintf("%s/ct-%u.yaml",
+							      sd->settings->manifest_dir, ct->vmid);
+			_cleanup_free_ char *old = NULL;
+			size_t oldlen;
+
+			if (pct_read_file(file, 64u << 20, &old, &oldlen) < 0 || strcmp(old, yaml))
+				printf("would write %s\n", file);
+		} else {
+			ret = syncd_manifest_write(sd, ct->vmid, d.objects, &changed, err);
+			if (ret < 0)
+				goto out;
+			if (st.restart) {
+				free(ct->restart_done);
+				ct->restart_done = xstrdup(st.restart);
+			}
+			if (changed)
+				syncd_log(sd, "CT %u: manifest written", ct->vmid);
+		}
+	} else {
+		const cJSON *o;
+
+		cJSON_ArrayForEach(o, d.objects)
+		{
+			ret = apply_object(sd, ct, o, &wrote, err);
+			if (ret < 0)
+				goto out;
+		}
+		ret = destroy_volumes(sd, ct, conf, &st, &wrote, err);
+		if (ret < 0)
+			goto out;
+		ret = handle_pod(sd, ct, &st, err);
+		if (ret < 0)
+			goto out;
+		/* PVCs of this CT that no section references any more: orphans */
+		{
+			const cJSON **objs;
+			size_t n = cached_of(sd, KIND_PVC, ct->vmid, &objs), j, k;
+
+			for (j = 0; j < n; j++) {
+				const char *name = jstr(jpath(objs[j], "metadata", "name", NULL));
+				bool used = false;
+
+				for (k = 0; k < d.nvolumes; k++)
+					if (!strcmp(d.volumes[k].pvc, name))
+						used = true;
+				if (!used)
+					syncd_log_ct(sd, ct,
+						     "CT %u: PVC %s is not referenced by the config (orphan; pct rescan adds it as unusedN)",
+						     ct->vmid, name);
+			}
+			free(objs);
+		}
+	}
+	memcpy(ct->applied_digest, pctconf_digest(conf), sizeof(ct->applied_digest));
+	ct->generation = st.generation;
+	ct->failures = 0;
+	ct->next_attempt = 0;
+	set_error(ct, NULL);
+status:
+	if (sd->kube_mode) {
+		observe(sd, ct, !strcmp(st.power, "running") && !ct->refused, &status, &reason);
+		if (reason && !ct->error)
+			set_error(ct, reason);
+	}
+	if (!sd->dry_run)
+		syncd_status_write(sd, ct);
+out:
+	if (ret < 0) {
+		backoff(sd, ct);
+		set_error(ct, (*err)->msg);
+		if (!sd->dry_run)
+			syncd_status_write(sd, ct);
+	}
+	(void)wrote;
+	(void)status;
+	desired_release(&d);
+	cJSON_Delete(st.json);
+	return ret;
+}
+
+/* ---- passes ---- */
+
+static size_t
+scan_confdir(struct syncd *sd, bool *dir_ok)
+{
+	DIR *dir = opendir(sd->confdir);
+	struct dirent *de;
+	size_t n = 0, i;
+
+	for (i = 0; i < sd->ncts; i++)
+		sd->cts[i].has_file = false;
+	*dir_ok = dir != NULL;
+	if (!dir)
+		return 0;
+	while ((de = readdir(dir))) {
+		unsigned vmid;
+
+		if (!syncd_is_conf_name(de->d_name, &vmid))
+			continue;
+		syncd_ct(sd, vmid, true)->has_file = true;
+		n++;
+	}
+	closedir(dir);
+	return n;
+}
+
+static void
+add_cluster_cts(struct syncd *sd)
+{
+	int k;
+
+	for (k = 0; k < KIND_MAX; k++) {
+		const cJSON *it;
+
+		cJSON_ArrayForEach(it, sd->cache[k].objects)
+		{
+			const char *c = jstr(jpath(it, "metadata", "labels", LABEL_CTID));
+			unsigned long long v;
+
+			if (c && pct_parse_uint(c, 1, 0xFFFFFFFFu, &v))
+				syncd_ct(sd, (unsigned)v, true);
+		}
+	}
+}
+
+static void
+add_manifest_cts(struct syncd *sd)
+{
+	DIR *dir = opendir(sd->settings->manifest_dir);
+	struct dirent *de;
+
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		unsigned long long v;
+		size_t n = strlen(de->d_name);
+		_cleanup_free_ char *digits = NULL;
+
+		if (n < 9 || strncmp(de->d_name, "ct-", 3) || strcmp(de->d_name + n - 5, ".yaml"))
+			continue;
+		digits = xstrndup(de->d_name + 3, n - 8);
+		if (pct_parse_uint(digits, 1, 0xFFFFFFFFu, &v))
+			syncd_ct(sd, (unsigned)v, true);
+	}
+	closedir(dir);
+}
+
+/*
+ * Refuse to delete when most CTs lose their file at once: an unmounted or
+ * emptied config directory must not empty the cluster. Counted against
+ * every CT the agent knows (files, and objects in the cluster or manifest
+ * directory), so a restart of the agent does not lift the guard; pct
+ * destroy keeps the file until the agent is done and is never blocked.
+ */
+static void
+mass_delete_guard(struct syncd *sd, bool dir_ok)
+{
+	size_t i, gone = 0, known = sd->ncts;
+	bool block;
+
+	for (i = 0; i < sd->ncts; i++)
+		if (!sd->cts[i].has_file)
+			gone++;
+	block = gone > 0 && !sd->allow_mass_delete && (!dir_ok || (gone >= 2 && gone * 2 > known));
+	if (block && !sd->mass_delete_blocked) {
+		if (!dir_ok)
+			syncd_log(sd, "%s is missing or unreadable; refusing to delete the objects of %zu CT(s) until it is back",
+				  sd->confdir, gone);
+		else
+			syncd_log(sd, "%s: %zu of %zu CTs lost their config file at once; refusing to delete any until the files are back (pct destroy, or corral-syncd --once --allow-mass-delete, deletes on purpose)",
+				  sd->confdir, gone, known);
+	}
+	if (!block && sd->mass_delete_blocked)
+		syncd_log(sd, "%s: config files are back; deletions allowed again", sd->confdir);
+	sd->mass_delete_blocked = block;
+}
+
+static int
+run(struct syncd *sd, bool all)
+{
+	size_t i;
+	int failures = 0;
+	double now = syncd_now();
+
+	sd->converged = true;
+	for (i = 0; i < sd->ncts; i++) {
+		struct ct *ct = &sd->cts[i];
+		_cleanup_error_ struct pct_error *err = NULL;
+
+		if (!all && !ct->dirty)
+			continue;
+		if (!all && ct->next_attempt > now) {
+			sd->converged = false;
+			continue; /* backing off; stays dirty */
+		}
+		if (syncd_reconcile_one(sd, ct, &err) < 0) {
+			ct->dirty = true;
+			failures++;
+			sd->converged = false;
+			syncd_log_ct(sd, ct, "CT %u: %s (retrying in %.0f s)", ct->vmid, err->msg,
+				     ct->next_attempt - syncd_now());
+		} else if (ct->invalid || ct->refused) {
+			sd->converged = false;
+		}
+	}
+	/* forget CTs that have neither a file nor objects any more */
+	for (i = 0; i < sd->ncts;) {
+		struct ct *ct = &sd->cts[i];
+
+		if (!ct->has_file && !ct->dirty && !sd->mass_delete_blocked) {
+			syncd_ct_release(ct);
+			memmove(ct, ct + 1, (sd->ncts - i - 1) * sizeof(*ct));
+			sd->ncts--;
+			continue;
+		}
+		i++;
+	}
+	sd->passes++;
+	return failures ? -1 : 0;
+}
+
+int
+syncd_reconcile_all(struct syncd *sd)
+{
+	bool dir_ok;
+
+	scan_confdir(sd, &dir_ok);
+	if (sd->kube_mode)
+		add_cluster_cts(sd);
+	else
+		add_manifest_cts(sd);
+	mass_delete_guard(sd, dir_ok);
+	return run(sd, true);
+}
+
+int
+syncd_reconcile_dirty(struct syncd *sd)
+{
+	size_t i;
+
+	/* only the dirty CTs are looked at; the others keep what the last pass saw */
+	for (i = 0; i < sd->ncts; i++) {
+		struct ct *ct = &sd->cts[i];
+		_cleanup_free_ char *path = NULL;
+
+		if (!ct->dirty)
+			continue;
+		path = xasprintf("%s/%u.conf", sd->confdir, ct->vmid);
+		ct->has_file = access(path, F_OK) == 0;
+	}
+	mass_delete_guard(sd, access(sd->confdir, F_OK) == 0);
+	return run(sd, false);
+}

@@ -1,0 +1,503 @@
+/*
+ * corral-syncd: reconcile /etc/corral/ct/<ID>.conf into Kubernetes (or into
+ * a directory of manifests when there is no cluster).
+ *
+ *   corral-syncd [--once] [--dry-run] [--foreground] [--debug] [--config FILE]
+ *
+ * The loop: one full pass at start, then wait for inotify events (configs
+ * and desired-state files), API watch events, or a timer; events mark CTs
+ * dirty and are debounced; a periodic full resync repairs drift and missed
+ * events. Settings errors stop the agent before it touches anything.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "state.h"
+#include "syncd.h"
+
+static struct syncd *the_sd;
+
+double
+syncd_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+vlog(const char *fmt, va_list ap)
+{
+	fputs("corral-syncd: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void
+syncd_log(struct syncd *sd, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)sd;
+	va_start(ap, fmt);
+	vlog(fmt, ap);
+	va_end(ap);
+}
+
+void
+syncd_debug(struct syncd *sd, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!sd->debug)
+		return;
+	va_start(ap, fmt);
+	vlog(fmt, ap);
+	va_end(ap);
+}
+
+void
+syncd_log_ct(struct syncd *sd, struct ct *ct, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	/* once per change of state: no log floods while a CT keeps failing */
+	if (ct->logged && !strcmp(ct->logged, msg)) {
+		free(msg);
+		return;
+	}
+	syncd_log(sd, "%s", msg);
+	free(ct->logged);
+	ct->logged = msg;
+}
+
+void
+syncd_ct_release(struct ct *ct)
+{
+	free(ct->error);
+	free(ct->logged);
+	free(ct->power);
+	free(ct->applied_hashes);
+	free(ct->last_status);
+	free(ct->restart_done);
+	cJSON_Delete(ct->ops);
+	cJSON_Delete(ct->op_started);
+}
+
+struct ct *
+syncd_ct(struct syncd *sd, unsigned vmid, bool create)
+{
+	size_t lo = 0, hi = sd->ncts;
+	struct ct *ct;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (sd->cts[mid].vmid == vmid)
+			return &sd->cts[mid];
+		if (sd->cts[mid].vmid < vmid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!create)
+		return NULL;
+	sd->cts = xgrow(sd->cts, sd->ncts + 1, &sd->acts, sizeof(*sd->cts));
+	memmove(&sd->cts[lo + 1], &sd->cts[lo], (sd->ncts - lo) * sizeof(*sd->cts));
+	ct = &sd->cts[lo];
+	memset(ct, 0, sizeof(*ct));
+	ct->vmid = vmid;
+	ct->dirty = true;
+	sd->ncts++;
+	return ct;
+}
+
+/* ---- onboot: start CTs at boot, in startup order, waiting up= between ---- */
+
+struct boot_item {
+	unsigned vmid;
+	long long order;
+	long long up;
+};
+
+static struct boot_item *boot_queue;
+static size_t nboot, bootpos;
+static double next_boot;
+
+static int
+cmp_boot(const void *a, const void *b)
+{
+	const struct boot_item *x = a, *y = b;
+
+	/* CTs without an order come last, then by vmid, as Proxmox's startall */
+	if ((x->order < 0) != (y->order < 0))
+		return x->order < 0 ? 1 : -1;
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	return x->vmid < y->vmid ? -1 : x->vmid > y->vmid;
+}
+
+/* Once per boot of the machine: the marker lives in CORRAL_RUNDIR (a tmpfs). */
+static void
+onboot_prepare(struct syncd *sd)
+{
+	_cleanup_free_ char *marker = xasprintf("%s/onboot.done", sd->rundir);
+	size_t i;
+
+	if (access(marker, F_OK) == 0)
+		return;
+	for (i = 0; i < sd->ncts; i++) {
+		_cleanup_(pctconf_freep) struct pctconf *conf = NULL;
+		_cleanup_error_ struct pct_error *err = NULL;
+		long long order = -1, up = -1, down = -1;
+		const char *st;
+
+		if (!sd->cts[i].has_file || pctconf_load(sd->confdir, sd->cts[i].vmid, &conf, &err) < 0)
+			continue;
+		if (!pctconf_value_true(pctconf_get(&conf->main, "onboot")) ||
+		    pctconf_value_true(pctconf_get(&conf->main, "template")))
+			continue;
+		st = pctconf_get(&conf->main, "startup");
+		if (st)
+			(void)pctconf_parse_startup(st, &order, &up, &down);
+		boot_queue = xrealloc(boot_queue, (nboot + 1) * sizeof(*boot_queue));
+		boot_queue[nboot].vmid = sd->cts[i].vmid;
+		boot_queue[nboot].order = order;
+		boot_queue[nboot].up = up;
+		nboot++;
+	}
+	qsort(boot_queue, nboot, sizeof(*boot_queue), cmp_boot);
+	next_boot = syncd_now();
+	if (nboot)
+		syncd_log(sd, "starting %zu CT(s) marked onboot", nboot);
+	else
+		(void)pctconf_write_file_atomic(marker, "", 0, 0644, NULL);
+}
+
+static void
+onboot_step(struct syncd *sd)
+{
+	struct boot_item *it;
+	struct pctconf_lock lk = PCTCONF_LOCK_INIT;
+	_cleanup_error_ struct pct_error *err = NULL;
+
+	if (bootpos >= nboot || syncd_now() < next_boot)
+		return;
+	it = &boot_queue[bootpos++];
+	if (pctconf_lock(it->vmid, PCTCONF_LOCK_EX, 10.0, NULL, &lk, &err) == 0) {
+		cJSON *state = pct_state_load(it->vmid);
+
+		if (strcmp(pct_state_power(state), "running") != 0 &&
+		    pct_state_set_power(it->vmid, "running", &err) == 0) {
+			syncd_log(sd, "CT %u: starting (onboot)", it->vmid);
+			syncd_ct(sd, it->vmid, true)->dirty = true;
+		}
+		cJSON_Delete(state);
+		pctconf_unlock(&lk);
+	}
+	if (err)
+		syncd_log(sd, "CT %u: onboot start failed: %s", it->vmid, err->msg);
+	next_boot = syncd_now() + (it->up > 0 ? (double)it->up : 0);
+	if (bootpos == nboot) {
+		_cleanup_free_ char *marker = xasprintf("%s/onboot.done", sd->rundir);
+
+		(void)pctconf_write_file_atomic(marker, "", 0, 0644, NULL);
+		free(boot_queue);
+		boot_queue = NULL;
+	}
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	if (the_sd)
+		the_sd->stop = 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: corral-syncd [--once] [--dry-run] [--foreground] [--debug] [--config FILE]\n"
+	      "                    [--allow-mass-delete]\n"
+	      "\n"
+	      "  --once        one pass, then exit: 0 when everything converged, 1 otherwise\n"
+	      "  --dry-run     print the changes a pass would make, per object; change nothing\n"
+	      "  --foreground  stay in the foreground (the default; for systemd Type=simple)\n"
+	      "  --debug       log every event and every request\n"
+	      "  --config FILE read FILE instead of $CORRAL_CONFIG or /etc/corral/corral.conf\n"
+	      "  --allow-mass-delete\n"
+	      "                delete the objects of CTs whose files are gone even when most\n"
+	      "                are gone at once (the guard against an unmounted directory)\n",
+	      f);
+}
+
+static int connect_with(struct syncd *sd, const struct kube_config *kc, int *majorp, int *minorp,
+			struct pct_error **err);
+
+static int
+connect_cluster(struct syncd *sd, struct pct_error **err)
+{
+	struct kube_config *kc = NULL;
+	int major = 0, minor = 0;
+	int ret;
+
+	ret = kube_config_load(sd->settings->kubeconfig, sd->settings->context, &kc, err);
+	if (ret < 0)
+		return ret;
+	ret = connect_with(sd, kc, &major, &minor, err);
+	kube_config_free(kc);
+	return ret;
+}
+
+static int
+connect_with(struct syncd *sd, const struct kube_config *kc, int *majorp, int *minorp,
+	     struct pct_error **err)
+{
+	int major = 0, minor = 0, ret;
+
+	if (kc->insecure)
+		syncd_log(sd, "warning: %s: insecure-skip-tls-verify is set; the API server's certificate is not checked",
+			  kc->source);
+	ret = kube_open(kc, sd->settings->request_timeout, &sd->kube, err);
+	if (ret < 0)
+		return ret;
+	ret = kube_server_version(sd->kube, &major, &minor, err);
+	if (ret < 0)
+		return pct_error_prefix(err, "unable to reach the API server %s", kc->server);
+	/* user namespaces (hostUsers: false) are on by default from 1.33 */
+	if (sd->settings->user_namespaces >= 0)
+		sd->caps.user_namespaces = sd->settings->user_namespaces;
+	else
+		sd->caps.user_namespaces = major > 1 || (major == 1 && minor >= 33);
+	if (kube_has_resource(sd->kube, "snapshot.storage.k8s.io/v1", "volumesnapshots",
+			      &sd->has_snapshots, err) < 0)
+		return -1;
+	syncd_log(sd, "connected to %s (Kubernetes %d.%d%s%s)", kc->server, major, minor,
+		  sd->caps.user_namespaces ? ", user namespaces" : "",
+		  sd->has_snapshots ? ", volume snapshots" : "");
+	*majorp = major;
+	*minorp = minor;
+	return 0;
+}
+
+static int
+wait_events(struct syncd *sd, double deadline)
+{
+	int timeout = (int)((deadline - syncd_now()) * 1000);
+	int fd = syncd_watch_fd();
+
+	if (timeout < 0)
+		timeout = 0;
+	if (sd->kube_mode) {
+		_cleanup_error_ struct pct_error *err = NULL;
+		int r = kube_wait(sd->kube, fd, timeout, &err);
+
+		if (r < 0 && !sd->stop)
+			syncd_log(sd, "%s", err->msg);
+		return r;
+	}
+	{
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int r = poll(&p, 1, timeout);
+
+		return r > 0 ? 1 : 0;
+	}
+}
+
+static int
+loop(struct syncd *sd)
+{
+	double next_resync = syncd_now() + (double)sd->settings->resync_interval;
+	double next_heartbeat = syncd_now() + 10;
+	double debounce = (double)sd->settings->debounce_ms / 1000.0;
+	double dirty_since = 0;
+
+	while (!sd->stop) {
+		double now = syncd_now(), deadline = next_resync;
+		size_t i;
+		bool any_dirty = false, retry_due = false;
+
+		for (i = 0; i < sd->ncts; i++) {
+			if (!sd->cts[i].dirty)
+				continue;
+			any_dirty = true;
+			if (sd->cts[i].next_attempt && sd->cts[i].next_attempt < deadline)
+				deadline = sd->cts[i].next_attempt;
+			if (sd->cts[i].next_attempt <= now)
+				retry_due = true;
+		}
+		if (any_dirty && retry_due) {
+			if (!dirty_since)
+				dirty_since = now;
+			if (dirty_since + debounce < deadline)
+				deadline = dirty_since + debounce;
+		}
+		if (next_heartbeat < deadline)
+			deadline = next_heartbeat;
+		if (bootpos < nboot && next_boot < deadline)
+			deadline = next_boot;
+		wait_events(sd, deadline);
+		if (sd->stop)
+			break;
+		if (syncd_watch_drain(sd) && !dirty_since)
+			dirty_since = syncd_now();
+		now = syncd_now();
+		if (sd->kube_mode) {
+			_cleanup_error_ struct pct_error *err = NULL;
+
+			if (syncd_cache_rewatch(sd, &err) < 0)
+				syncd_log(sd, "%s", err->msg);
+		}
+		if (now >= next_resync) {
+			syncd_debug(sd, "periodic resync");
+			(void)syncd_reconcile_all(sd);
+			next_resync = now + (double)sd->settings->resync_interval;
+			dirty_since = 0;
+		} else if (dirty_since && now >= dirty_since + debounce) {
+			(void)syncd_reconcile_dirty(sd);
+			dirty_since = 0;
+		}
+		if (now >= next_heartbeat) {
+			syncd_heartbeat(sd);
+			next_heartbeat = now + 10;
+		}
+		if (bootpos < nboot && now >= next_boot) {
+			onboot_step(sd);
+			if (!dirty_since)
+				dirty_since = syncd_now();
+		}
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "once", no_argument, NULL, 'o' },	  { "dry-run", no_argument, NULL, 'n' },
+		{ "foreground", no_argument, NULL, 'f' }, { "debug", no_argument, NULL, 'd' },
+		{ "config", required_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "allow-mass-delete", no_argument, NULL, 'M' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_error_ struct pct_error *err = NULL;
+	struct syncd sd = { 0 };
+	const char *config = NULL;
+	struct sigaction sa;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "onfdc:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			sd.once = true;
+			break;
+		case 'n':
+			sd.dry_run = sd.once = true;
+			break;
+		case 'f':
+			sd.foreground = true;
+			break;
+		case 'd':
+			sd.debug = true;
+			break;
+		case 'M':
+			sd.allow_mass_delete = true;
+			break;
+		case 'c':
+			config = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			puts("corral-syncd " PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	if (corral_settings_load(config, &sd.settings, &err) < 0) {
+		fprintf(stderr, "corral-syncd: %s\n", err->msg);
+		return 2;
+	}
+	sd.confdir = pctconf_confdir();
+	sd.statedir = pctconf_statedir();
+	sd.rundir = pctconf_rundir();
+	sd.kube_mode = !strcmp(sd.settings->output, "kube");
+	/* manifests are for a cluster we do not see: assume a current one */
+	if (!sd.kube_mode)
+		sd.caps.user_namespaces = sd.settings->user_namespaces != 0;
+	the_sd = &sd;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (sd.kube_mode) {
+		ret = connect_cluster(&sd, &err);
+		if (ret == 0)
+			ret = syncd_cache_sync(&sd, &err);
+		if (ret < 0) {
+			fprintf(stderr, "corral-syncd: %s\n", err->msg);
+			ret = 2;
+			goto out;
+		}
+	} else {
+		syncd_log(&sd, "no cluster: writing manifests to %s", sd.settings->manifest_dir);
+	}
+	if (!sd.once && syncd_watch_init(&sd, &err) < 0) {
+		fprintf(stderr, "corral-syncd: %s\n", err->msg);
+		ret = 2;
+		goto out;
+	}
+	if (!sd.dry_run)
+		syncd_heartbeat(&sd);
+	ret = syncd_reconcile_all(&sd);
+	if (sd.once) {
+		ret = sd.converged && ret == 0 ? 0 : 1;
+		goto out;
+	}
+	if (!sd.dry_run)
+		onboot_prepare(&sd);
+	ret = loop(&sd);
+	syncd_log(&sd, "stopping");
+	free(boot_queue);
+out:
+	if (!sd.once)
+		syncd_watch_close();
+	if (sd.kube_mode)
+		syncd_cache_release(&sd);
+	if (sd.kube)
+		kube_close(sd.kube);
+	{
+		size_t i;
+
+		for (i = 0; i < sd.ncts; i++)
+			syncd_ct_release(&sd.cts[i]);
+		free(sd.cts);
+	}
+	corral_settings_free(sd.settings);
+	return ret;
+}

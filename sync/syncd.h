@@ -1,0 +1,147 @@
+/*
+ * corral-syncd internals: the agent state shared by its files.
+ *
+ *   syncd.c      main, options, the event loop (inotify + API watches + timers)
+ *   watch.c      inotify on the config and state directories (libinotifytools)
+ *   cache.c      an informer-style cache of our objects, filled by LIST+WATCH
+ *   reconcile.c  one level-triggered pass per CT: file -> desired -> diff -> apply
+ *   manifests.c  the no-cluster output: one YAML file per CT (libyaml)
+ *   status.c     CORRAL_RUNDIR/ct/<vmid>.status and the heartbeat
+ *   desired.c    the pure mapping of a config to Kubernetes objects
+ */
+#ifndef SYNCD_H
+#define SYNCD_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "desired.h"
+#include "kube.h"
+#include "pctconf.h"
+#include "settings.h"
+
+/* Kinds we manage, in apply order. */
+enum syncd_kind {
+	KIND_PVC,
+	KIND_CONFIGMAP,
+	KIND_SECRET,
+	KIND_SERVICE,
+	KIND_STATEFULSET,
+	KIND_POD,	     /* observed only */
+	KIND_VOLUMESNAPSHOT, /* only when the cluster serves snapshot.storage.k8s.io/v1 */
+	KIND_MAX,
+};
+
+struct kind_info {
+	const char *kind;
+	const char *group_version;
+	const char *resource;
+};
+extern const struct kind_info syncd_kinds[KIND_MAX];
+enum syncd_kind syncd_kind_of(const char *kind);
+
+/* The cache of one kind: name -> object, kept current by LIST + WATCH. */
+struct cache_kind {
+	cJSON *objects; /* a JSON object used as a map: name -> object */
+	char *resource_version;
+	struct kube_watch *watch;
+	bool listed;
+};
+
+/* What the agent knows about one CT. */
+struct ct {
+	unsigned vmid;
+	bool has_file;
+	bool dirty;
+	char applied_digest[41]; /* config digest of the last successful apply */
+	char *applied_hashes;	 /* rendered manifest hash (manifests mode) */
+	double generation;	 /* state generation applied */
+	unsigned failures;	 /* consecutive failures, for backoff */
+	double next_attempt;	 /* monotonic seconds */
+	char *error;		 /* the last error, for status */
+	char *logged;		 /* the last message logged (no log floods) */
+	char *power;		 /* desired: running | stopped */
+	bool refused;
+	bool invalid;		 /* the file does not validate: last good state kept */
+	bool pending_restart;
+	char *last_status;	 /* last status file text written */
+	char *restart_done;	 /* the last reboot request handled (survives agent restarts) */
+	bool status_loaded;	 /* restart_done was read back from the status file */
+	bool destroyed;		 /* pct destroy: every object and PVC is gone */
+	cJSON *ops;		 /* outcomes of storage operations: id -> {state, error} */
+	cJSON *op_started;	 /* id -> wall-clock start, for timeouts */
+};
+
+struct syncd {
+	struct corral_settings *settings;
+	const char *confdir;
+	const char *statedir;
+	const char *rundir;
+	bool once, dry_run, debug, foreground;
+	bool kube_mode;
+	struct kube *kube;
+	struct desired_caps caps;
+	bool has_snapshots; /* VolumeSnapshot API present */
+	struct cache_kind cache[KIND_MAX];
+	struct ct *cts;
+	size_t ncts, acts;
+	bool mass_delete_blocked;
+	bool allow_mass_delete; /* --allow-mass-delete */
+	unsigned long passes;
+	bool converged; /* every CT of the last pass is in its desired state */
+	volatile int stop;
+};
+
+/* Logging: stderr, one line, "corral-syncd: CT <id>: message". */
+void syncd_log(struct syncd *sd, const char *fmt, ...) _printf_(2, 3);
+void syncd_debug(struct syncd *sd, const char *fmt, ...) _printf_(2, 3);
+/* Log for a CT only when the message differs from the last one logged for it. */
+void syncd_log_ct(struct syncd *sd, struct ct *ct, const char *fmt, ...) _printf_(3, 4);
+
+struct ct *syncd_ct(struct syncd *sd, unsigned vmid, bool create);
+double syncd_now(void);
+
+/* watch.c */
+int syncd_watch_init(struct syncd *sd, struct pct_error **err);
+int syncd_watch_fd(void);
+/* Drain pending inotify events, marking CTs dirty; returns the number seen. */
+size_t syncd_watch_drain(struct syncd *sd);
+void syncd_watch_close(void);
+bool syncd_is_conf_name(const char *name, unsigned *vmid);
+bool syncd_is_state_name(const char *name, unsigned *vmid);
+
+/* cache.c */
+int syncd_cache_sync(struct syncd *sd, struct pct_error **err);
+void syncd_cache_put(struct syncd *sd, enum syncd_kind k, const cJSON *obj);
+void syncd_cache_remove(struct syncd *sd, enum syncd_kind k, const char *name);
+const cJSON *syncd_cache_get(struct syncd *sd, enum syncd_kind k, const char *name);
+void syncd_cache_release(struct syncd *sd);
+/* Restart ended watches; 0 on success. */
+int syncd_cache_rewatch(struct syncd *sd, struct pct_error **err);
+
+/* reconcile.c */
+int syncd_reconcile_all(struct syncd *sd);
+int syncd_reconcile_dirty(struct syncd *sd);
+int syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err);
+
+/* ops.c */
+/* Advance the CT's queued storage operations; *pending when one still runs. */
+int syncd_ops_step(struct syncd *sd, struct ct *ct, const struct pctconf *conf, const cJSON *ops,
+		   bool *pending, struct pct_error **err);
+char *syncd_snap_label(const char *snapname);
+char *syncd_vs_name(const char *volid, const char *snapname);
+void syncd_ct_release(struct ct *ct);
+
+/* manifests.c */
+int syncd_manifest_write(struct syncd *sd, unsigned vmid, const cJSON *objects, bool *changed,
+			 struct pct_error **err);
+int syncd_manifest_remove(struct syncd *sd, unsigned vmid, struct pct_error **err);
+char *syncd_yaml(const cJSON *objects);
+
+/* status.c */
+void syncd_status_write(struct syncd *sd, struct ct *ct);
+void syncd_status_remove(struct syncd *sd, unsigned vmid);
+void syncd_heartbeat(struct syncd *sd);
+
+#endif
