@@ -1,18 +1,21 @@
 #!/bin/sh
 # The main job on the embedded default, without a cluster: a config
 # directory in a temporary place, a few CTs created with pct and one written
-# by hand, then pct fmt, pct lint and pct config on them.
+# by hand, pct fmt, pct lint and pct config on them, then one pass of
+# corral-syncd, which renders the Kubernetes objects of every CT as YAML
+# manifests (output = "manifests", the default when there is no cluster).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PCT=${PCT:-$top/pct/pct}
+SYNCD=${SYNCD:-$top/sync/corral-syncd}
 demo=$(mktemp -d "${TMPDIR:-/tmp}/corral-demo.XXXXXX")
 export CORRAL_CONFDIR="$demo/ct" CORRAL_LOCKDIR="$demo/lock" CORRAL_STATEDIR="$demo/state"
 export CORRAL_RUNDIR="$demo/run" CORRAL_CONFIG="$demo/corral.conf"
 mkdir -p "$CORRAL_CONFDIR"
-cat >"$CORRAL_CONFIG" <<'CONF'
+cat >"$CORRAL_CONFIG" <<CONF
 # a corral.conf for the demo: manifests output, two storages, one template alias
 output = "manifests"
-manifest-dir = "/tmp/corral-demo-manifests"
+manifest-dir = "$demo/manifests"
 storage local { storage-class = "" }
 storage local-lvm { storage-class = "fast-ssd" snapshot-class = "csi-snapclass" }
 template "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst" {
@@ -43,4 +46,7 @@ step "$PCT" config 100
 step "$PCT" config 101
 step "$PCT" fmt "$CORRAL_CONFDIR/102.conf"
 step "$PCT" lint --kube "$CORRAL_CONFDIR/100.conf"
-printf '\nconfigs in %s\n' "$CORRAL_CONFDIR"
+step "$SYNCD" --once
+step ls "$demo/manifests"
+step sed -n '/^kind: StatefulSet/,$p' "$demo/manifests/ct-100.yaml"
+printf '\nconfigs in %s, manifests in %s\n' "$CORRAL_CONFDIR" "$demo/manifests"
