@@ -123,6 +123,21 @@ syncd_yaml(const cJSON *objects)
 	return strbuf_detach(&sb, NULL);
 }
 
+/* One object as a YAML document without the "---" line (for --dry-run). */
+char *
+syncd_yaml_object(const cJSON *object)
+{
+	cJSON *one = cJSON_CreateArray();
+	char *yaml;
+
+	cJSON_AddItemToArray(one, cJSON_Duplicate(object, 1));
+	yaml = syncd_yaml(one);
+	cJSON_Delete(one);
+	if (!strncmp(yaml, "---\n", 4))
+		memmove(yaml, yaml + 4, strlen(yaml + 4) + 1);
+	return yaml;
+}
+
 int
 syncd_manifest_write(struct syncd *sd, unsigned vmid, const cJSON *objects, bool *changed,
 		     struct pct_error **err)

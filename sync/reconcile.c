@@ -202,47 +202,16 @@ pvc_request_bytes(const cJSON *pvc)
 	return v;
 }
 
-/* Show what would change (--dry-run): the objects as pretty JSON, +/- per line. */
+/* --dry-run: the fields the agent sets, as they are and as they would be */
 static void
-print_diff(const char *title, const cJSON *old, const cJSON *new)
+print_diff(const char *title, const cJSON *have, const cJSON *want)
 {
-	char *a = old ? cJSON_Print(old) : NULL, *b = cJSON_Print(new);
-	char *la[4096], *lb[4096];
-	size_t na = 0, nb = 0, i = 0, j = 0;
-	char *p, *save = NULL;
+	cJSON *cut = syncd_project(have, want);
+	_cleanup_free_ char *a = cut ? syncd_yaml_object(cut) : NULL;
+	_cleanup_free_ char *b = syncd_yaml_object(want);
 
-	printf("--- %s (cluster)\n+++ %s (desired)\n", title, title);
-	if (a)
-		for (p = strtok_r(a, "\n", &save); p && na < 4096; p = strtok_r(NULL, "\n", &save))
-			la[na++] = p;
-	save = NULL;
-	for (p = strtok_r(b, "\n", &save); p && nb < 4096; p = strtok_r(NULL, "\n", &save))
-		lb[nb++] = p;
-	/* a simple merge of two sorted-by-position line lists: enough to show
-	 * which fields change */
-	while (i < na || j < nb) {
-		if (i < na && j < nb && !strcmp(la[i], lb[j])) {
-			i++;
-			j++;
-			continue;
-		}
-		if (j < nb) {
-			size_t k;
-			bool later = false;
-
-			for (k = i; k < na && k < i + 8; k++)
-				if (!strcmp(la[k], lb[j]))
-					later = true;
-			if (!later) {
-				printf("+%s\n", lb[j++]);
-				continue;
-			}
-		}
-		if (i < na)
-			printf("-%s\n", la[i++]);
-	}
-	cJSON_free(a);
-	cJSON_free(b);
+	cJSON_Delete(cut);
+	syncd_print_diff(stdout, title, a, b);
 }
 
 static int
@@ -705,8 +674,10 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 			_cleanup_free_ char *old = NULL;
 			size_t oldlen;
 
-			if (pct_read_file(file, 64u << 20, &old, &oldlen) < 0 || strcmp(old, yaml))
-				printf("would write %s\n", file);
+			if (pct_read_file(file, 64u << 20, &old, &oldlen) < 0)
+				syncd_print_diff(stdout, file, NULL, yaml);
+			else if (strcmp(old, yaml))
+				syncd_print_diff(stdout, file, old, yaml);
 		} else {
 			ret = syncd_manifest_write(sd, ct->vmid, d.objects, &changed, err);
 			if (ret < 0)

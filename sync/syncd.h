@@ -138,6 +138,13 @@ int syncd_manifest_write(struct syncd *sd, unsigned vmid, const cJSON *objects, 
 			 struct pct_error **err);
 int syncd_manifest_remove(struct syncd *sd, unsigned vmid, struct pct_error **err);
 char *syncd_yaml(const cJSON *objects);
+char *syncd_yaml_object(const cJSON *object);
+
+/* diff.c: --dry-run output */
+/* have cut down to the fields (and list items) want has; NULL for NULL */
+cJSON *syncd_project(const cJSON *have, const cJSON *want);
+/* A unified diff of two texts (old NULL: the object does not exist yet). */
+void syncd_print_diff(FILE *f, const char *title, const char *old_text, const char *new_text);
 
 /* status.c */
 void syncd_status_write(struct syncd *sd, struct ct *ct);
