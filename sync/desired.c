@@ -1160,7 +1160,8 @@ syncd_desired(const struct desired_input *in, struct desired *out, struct pct_er
 		cJSON_AddItemToArray(out->objects, o);
 		b.secret = desired_object_name(o);
 	}
-	{
+	/* the config, read by corral-prestart (privileged CTs) */
+	if (b.privileged) {
 		cJSON *v = cJSON_CreateObject();
 
 		str(v, "name", "conf");

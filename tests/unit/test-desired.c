@@ -122,6 +122,18 @@ static const char base[] = "arch: arm64\n"
 			   "lxc.environment.runtime: FOO=bar\n"
 			   "lxc.init.cwd: /srv\n";
 
+/* the pod volume called name, with path under it equal to want */
+static bool
+find_volume(const cJSON *sts, const char *name, const char *path, const char *want)
+{
+	const cJSON *v;
+
+	cJSON_ArrayForEach(v, at(sts, "spec.template.spec.volumes"))
+		if (!strcmp(s_at(v, "name"), name))
+			return s_at(v, path) && !strcmp(s_at(v, path), want);
+	return false;
+}
+
 static void
 test_objects(void)
 {
@@ -184,6 +196,15 @@ test_objects(void)
 	is_str(cJSON_GetObjectItemCaseSensitive(at(cm, "data"), "ct.conf")->valuestring, base,
 	       "the ConfigMap holds the file");
 	is_int(d.nvolumes, 3, "three volumes recorded, the unused one too");
+	{
+		const cJSON *v;
+		bool conf = false;
+
+		cJSON_ArrayForEach(v, at(sts, "spec.template.spec.volumes"))
+			if (!strcmp(s_at(v, "name"), "conf"))
+				conf = true;
+		ok(!conf, "unprivileged: no config volume (only corral-prestart reads it)");
+	}
 	desired_release(&d);
 }
 
@@ -287,6 +308,9 @@ test_privileged(void)
 		is_str(s_at(ics, "1.name"), "prestart", "second: the guest setup");
 		is_str(s_at(ics, "1.command.0"), "/corral-prestart", "corral-prestart");
 		is_str(s_at(ics, "1.image"), settings->prestart_image, "from the prestart image");
+		is_str(s_at(ics, "1.volumeMounts.1.name"), "conf", "which reads the config volume");
+		ok(find_volume(find(&d, "StatefulSet", "ct-100"), "conf", "configMap.name", "ct-100-conf"),
+		   "the config volume is the CT's ConfigMap");
 	}
 	ok(!find(&d, "Secret", "ct-100-secrets"), "no Secret without kept credentials");
 	desired_release(&d);
