@@ -76,6 +76,7 @@ cmd_list_exec(struct pct_args *args, struct pct_error **err)
 			continue;
 		if (pctconf_load(dir, vmid, &conf, &lerr) < 0)
 			continue;
+		pct_warn_parse(conf);
 		pct_status_read(vmid, &st);
 		rows = xgrow(rows, n + 1, &alloc, sizeof(*rows));
 		rows[n].vmid = vmid;

@@ -1,6 +1,7 @@
 /*
  * Printing the problems found in a file: "FILE:LINE: message" lines, the
- * way `pct fmt` and `pct lint` report them.
+ * way `pct fmt` and `pct lint` report them, and the bare parser warnings
+ * every command that loads a CT's config prints, as Proxmox's pct does.
  */
 #include "config.h"
 
@@ -62,4 +63,31 @@ pct_print_diag(FILE *f, const char *path, const struct pctconf_diag *d, bool lin
 			lint && d->level == PCTCONF_WARNING ? "warning: " : "", flat);
 	else
 		fprintf(f, "%s: %s\n", path, flat);
+}
+
+/*
+ * Proxmox's parse_pct_config warns (Perl's warn, so on stderr) about every
+ * line it cannot take each time a command loads the config, and carries on.
+ * The texts are the parser's ("vm 100 - unable to parse value of 'foo' -
+ * unknown setting 'foo'"), printed as they are. Proxmox's per-process parse
+ * cache keeps a file from warning again until it is written; Corral prints a
+ * CT's warnings once per command, so an internal re-read stays quiet.
+ */
+void
+pct_warn_parse(const struct pctconf *conf)
+{
+	static unsigned *warned;
+	static size_t nwarned, awarned;
+	size_t i;
+
+	if (!conf->ndiags)
+		return;
+	for (i = 0; i < nwarned; i++)
+		if (warned[i] == conf->vmid)
+			return;
+	warned = xgrow(warned, nwarned + 1, &awarned, sizeof(*warned));
+	warned[nwarned++] = conf->vmid;
+	fflush(stdout);
+	for (i = 0; i < conf->ndiags; i++)
+		fprintf(stderr, "%s\n", conf->diags[i].msg);
 }

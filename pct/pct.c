@@ -135,7 +135,13 @@ pct_lock(unsigned vmid, struct pctconf_lock *lk, struct pct_error **err)
 int
 pct_load(unsigned vmid, struct pctconf **out, struct pct_error **err)
 {
-	return pctconf_load(NULL, vmid, out, err);
+	int ret;
+
+	ret = pctconf_load(NULL, vmid, out, err);
+	if (ret < 0)
+		return ret;
+	pct_warn_parse(*out);
+	return 0;
 }
 
 int

@@ -124,10 +124,19 @@ void pct_print_diag(FILE *f, const char *path, const struct pctconf_diag *d, boo
 
 /* Print a warning to stderr ("pct: " is not prefixed; Proxmox prints bare warnings). */
 void pct_warn(const char *fmt, ...) _printf_(1, 2);
+/*
+ * The parser's warnings about a CT's config, on stderr in the parser's own
+ * text, as Proxmox's parse_pct_config warns whenever a config is loaded.
+ * Once per CT and command, however often the command loads the file.
+ */
+void pct_warn_parse(const struct pctconf *conf);
 
 /* Lock a CT's config for the duration of a command (10 s, "trying to acquire lock..."). */
 int pct_lock(unsigned vmid, struct pctconf_lock *lk, struct pct_error **err);
-/* Load a CT's config; the error is Proxmox's "Configuration file ... does not exist". */
+/*
+ * Load a CT's config; the error is Proxmox's "Configuration file ... does
+ * not exist". Prints the parser's warnings (pct_warn_parse).
+ */
 int pct_load(unsigned vmid, struct pctconf **out, struct pct_error **err);
 /* Save and report whether the bytes changed. */
 int pct_save(struct pctconf *conf, struct pct_error **err);

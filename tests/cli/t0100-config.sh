@@ -2,8 +2,9 @@
 # pct config: keys in byte order, pending values applied (deletes only of
 # Perl-true values), --current, --snapshot, description encode_text'ed on
 # one line, env raw with NUL bytes, lxc.* pairs last in file order, unknown
-# keys printed, and "400 Result verification failed" for values the parser
-# tolerated but the API refuses. Also the json/json-pretty/yaml outputs.
+# keys printed (after the parser's warning on stderr), and "400 Result
+# verification failed" for values the parser tolerated but the API refuses.
+# Also the json/json-pretty/yaml outputs.
 . "$(dirname "$0")/test-lib.sh"
 
 printf '%s\n' \
@@ -100,7 +101,8 @@ test_expect_success '--snapshot shows parent and snapstate' '
 
 test_expect_success '--snapshot of a snapshot that does not exist' '
 	test_must_fail --code=255 pct config 101 --snapshot nope >out 2>err &&
-	echo "snapshot '\''nope'\'' does not exist" >expect &&
+	printf "%s\n" "vm 101 - unable to parse value of '\''foo'\'' - unknown setting '\''foo'\''" \
+		"snapshot '\''nope'\'' does not exist" >expect &&
 	test_cmp expect err && test_cmp /dev/null out
 '
 
@@ -162,12 +164,15 @@ pct config <vmid> [OPTIONS]
 EOF
 
 result_error 'result verification: a raw invalid integer kept by the parser' 'memory: 1k' <<-\EOF
+vm 110 - unable to parse value of 'memory' - type check ('integer') failed - got '1k'
 400 Result verification failed
 memory: type check ('integer') failed - got '1k'
 pct config <vmid> [OPTIONS]
 EOF
 
 result_error 'result verification: a bad property string (blank lines)' 'net0: name=eth0,ip=bad' <<-\EOF
+vm 110 - unable to parse value of 'net0' - format error
+ip: invalid format - value does not look like a valid ipv4 network configuration
 400 Result verification failed
 net0: invalid format - format error
 net0.ip: invalid format - value does not look like a valid ipv4 network configuration
