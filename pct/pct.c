@@ -126,10 +126,24 @@ lock_waiting(void)
 	fputs("trying to acquire lock...\n", stderr);
 }
 
+/* Proxmox waits 10 s for a CT's lock; CORRAL_LOCK_TIMEOUT (seconds) changes that. */
+static double
+lock_timeout(void)
+{
+	const char *v = getenv("CORRAL_LOCK_TIMEOUT");
+	char *end;
+	double t;
+
+	if (!v || !*v)
+		return 10.0;
+	t = strtod(v, &end);
+	return *end || !(t > 0) || t > 86400 ? 10.0 : t;
+}
+
 int
 pct_lock(unsigned vmid, struct pctconf_lock *lk, struct pct_error **err)
 {
-	return pctconf_lock(vmid, PCTCONF_LOCK_EX, 10.0, lock_waiting, lk, err);
+	return pctconf_lock(vmid, PCTCONF_LOCK_EX, lock_timeout(), lock_waiting, lk, err);
 }
 
 int

@@ -11,6 +11,10 @@ N=50
 if [ -n "${VALGRIND:-}" ]; then
 	pct () { "$PCT" "$@"; }
 fi
+# On a loaded machine 50 writers queued on one lock can take longer than
+# Proxmox's 10 s: wait as long as it takes, so that every command must
+# succeed and every change must land.
+export CORRAL_LOCK_TIMEOUT=300
 basic_ct 100
 C="$CORRAL_CONFDIR/100.conf"
 
@@ -34,6 +38,16 @@ test_expect_success 'every mount point got its own volume' '
 test_expect_success 'the only other output was the lock wait message' '
 	cat err.* | grep -v "^trying to acquire lock...$" >other || true &&
 	test_cmp /dev/null other
+'
+
+test_expect_success "CORRAL_LOCK_TIMEOUT: a held lock times out with Proxmox's message" '
+	basic_ct 104 &&
+	( flock 9; sleep 3 ) 9>>"$CORRAL_LOCKDIR/pve-config-104.lock" &
+	sleep 0.5 &&
+	( export CORRAL_LOCK_TIMEOUT=0.5; test_must_fail pct set 104 --memory 1024 2>lockerr ) &&
+	wait &&
+	grep -q "^can.t lock file .*pve-config-104.lock. - got timeout$" lockerr &&
+	! grep -q "^memory: 1024" "$CORRAL_CONFDIR/104.conf"
 '
 
 test_expect_success "$N concurrent pct set of different scalar keys all land" '
