@@ -920,7 +920,8 @@ run(struct syncd *sd, bool all)
 	int failures = 0;
 	double now = syncd_now();
 
-	sd->converged = true;
+	/* deletions held back by the mass-delete guard: not the desired state */
+	sd->converged = !sd->mass_delete_blocked;
 	for (i = 0; i < sd->ncts; i++) {
 		struct ct *ct = &sd->cts[i];
 		_cleanup_error_ struct pct_error *err = NULL;
