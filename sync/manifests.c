@@ -30,13 +30,23 @@ emit_scalar(yaml_emitter_t *em, const char *s, yaml_scalar_style_t style)
 	yaml_emitter_emit(em, &ev);
 }
 
-/* A string that YAML would read as something else must be quoted. */
+/*
+ * A string that YAML would read as something else must be quoted. The tools
+ * that read the manifests (kubectl, Flux, Argo CD: go-yaml; PyYAML) resolve
+ * plain scalars by YAML 1.1 rules: besides booleans and null, integers with
+ * 0b/0o/0x prefixes and '_' separators (1_000), sexagesimal numbers (1:20),
+ * timestamps (2001-01-01), .inf and .nan, and the '=' and '<<' keys. Rather
+ * than mirror every regex, anything that starts like a number and holds only
+ * characters those forms use is quoted; a needless quote is still the same
+ * string.
+ */
 static bool
 needs_quotes(const char *s)
 {
 	static const char *const special[] = { "true", "false", "yes", "no", "on", "off", "null",
-					       "~", "y", "n", NULL };
-	const char *p;
+					       "~", "y", "n", ".inf", "-.inf", "+.inf", ".nan",
+					       "=", "<<", NULL };
+	const char *p = s;
 	char *end;
 	size_t i;
 
@@ -48,9 +58,14 @@ needs_quotes(const char *s)
 	(void)strtod(s, &end);
 	if (!*end)
 		return true;
-	for (p = s; *p; p++)
+	for (; *p; p++)
 		if ((unsigned char)*p < 0x20)
 			return true;
+	p = s;
+	if (*p == '-' || *p == '+')
+		p++;
+	if (pct_isdigit((unsigned char)*p) || (*p == '.' && pct_isdigit((unsigned char)p[1])))
+		return strspn(p, "0123456789abcdefABCDEF_xXoO:.+-eE tTzZ") == strlen(p);
 	return false;
 }
 

@@ -122,11 +122,39 @@ load_restart_done(struct syncd *sd, struct ct *ct)
 
 /* ---- validation: the file must be valid before it is acted on ---- */
 
+/* A message on one line: the lines of a multi-line one joined with "; ". */
+static char *
+one_line(const char *msg)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = msg;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (n) {
+			if (sb.len)
+				strbuf_addstr(&sb, "; ");
+			strbuf_add(&sb, p, n);
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+/*
+ * The first problem of the file, "path:line: message", and how many there
+ * are. The parser already reports a value that fails its type check; the
+ * API-level check of that same line is not counted a second time.
+ */
 static char *
 first_problem(const struct pctconf *conf, size_t *count)
 {
 	char *first = NULL;
-	size_t i;
+	size_t i, j;
 
 	*count = 0;
 	for (i = 0; i < conf->ndiags; i++) {
@@ -134,23 +162,30 @@ first_problem(const struct pctconf *conf, size_t *count)
 
 		if (d->level != PCTCONF_ERROR)
 			continue;
-		if (!first)
-			first = pctconf_diag_format(conf, d);
+		if (!first) {
+			_cleanup_free_ char *msg = pctconf_diag_format(conf, d);
+
+			first = one_line(msg);
+		}
 		(*count)++;
 	}
 	for (i = 0; i < conf->main.nvals; i++) {
 		const struct pctconf_val *v = &conf->main.vals[i];
 		struct strbuf msg = STRBUF_INIT;
+		bool reported = false;
 
 		if (!pctconf_key_lookup(v->key, NULL))
 			continue;
+		for (j = 0; j < conf->ndiags && !reported; j++)
+			reported = conf->diags[j].level == PCTCONF_ERROR &&
+				   conf->diags[j].line == v->line;
+		if (reported)
+			continue;
 		if (pctconf_check_api(v->key, v->value, v->len, &msg) < 0) {
 			if (!first) {
-				char *nl;
+				_cleanup_free_ char *flat = one_line(msg.buf);
 
-				while ((nl = strchr(msg.buf, '\n')))
-					*nl = nl[1] ? ';' : '\0';
-				first = xasprintf("%s:%u: %s: %s", conf->path, v->line, v->key, msg.buf);
+				first = xasprintf("%s:%u: %s: %s", conf->path, v->line, v->key, flat);
 			}
 			(*count)++;
 		}
@@ -603,9 +638,10 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 	}
 	problem = first_problem(conf, &nproblems);
 	if (problem) {
-		_cleanup_free_ char *msg = nproblems > 1 ? xasprintf("%s (and %zu more problems; see pct lint)",
-								      problem, nproblems - 1)
-							  : xstrdup(problem);
+		_cleanup_free_ char *msg =
+			nproblems > 1 ? xasprintf("%s (and %zu more problem%s; see pct lint)", problem,
+						  nproblems - 1, nproblems > 2 ? "s" : "")
+				      : xstrdup(problem);
 
 		/* keep the last good state; say where the file is wrong */
 		ct->invalid = true;
@@ -855,7 +891,8 @@ run(struct syncd *sd, bool all)
 	int failures = 0;
 	double now = syncd_now();
 
-	sd->converged = true;
+	/* deletions held back by the mass-delete guard: not the desired state */
+	sd->converged = !sd->mass_delete_blocked;
 	for (i = 0; i < sd->ncts; i++) {
 		struct ct *ct = &sd->cts[i];
 		_cleanup_error_ struct pct_error *err = NULL;
