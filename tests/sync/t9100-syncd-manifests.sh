@@ -130,7 +130,7 @@ test_expect_success 'StatefulSet: replicas from the power state, OnDelete, image
 	jsonq_is docs-100.json "sorted((m[\"name\"], m[\"mountPath\"]) for m in $c[\"volumeMounts\"])" \
 		"[[\"mp0\", \"/srv/data\"], [\"rootfs\", \"/data\"]]" &&
 	jsonq_is docs-100.json "sorted((v[\"name\"], v.get(\"persistentVolumeClaim\", v.get(\"configMap\"))) for v in $pod[\"volumes\"])" \
-		"[[\"conf\", {\"name\": \"ct-100-conf\"}], [\"mp0\", {\"claimName\": \"slow-vm-100-disk-1\"}], [\"rootfs\", {\"claimName\": \"local-vm-100-disk-0\"}]]"
+		"[[\"mp0\", {\"claimName\": \"slow-vm-100-disk-1\"}], [\"rootfs\", {\"claimName\": \"local-vm-100-disk-0\"}]]"
 '
 
 test_expect_success 'strings that look like numbers, dates or booleans stay strings' '
@@ -245,7 +245,10 @@ test_expect_success '--dry-run says what it would do and changes nothing' '
 	cp "$CORRAL_RUNDIR/ct/100.status" status.before &&
 	vi_edit "$CORRAL_CONFDIR/100.conf" "s/^memory: .*/memory: 4096/" &&
 	syncd --dry-run --allow-mass-delete >out 2>err &&
-	grep -qx "would write $OUT/ct-100.yaml" out &&
+	grep -qx -- "--- $OUT/ct-100.yaml (now)" out &&
+	grep -qx -- "+++ $OUT/ct-100.yaml (would be applied)" out &&
+	grep -qx -- "- *memory: 1024Mi" out &&
+	grep -qx -- "+ *memory: 4096Mi" out &&
 	grep -qx "would remove the manifest of CT 101" out &&
 	grep -qx "would remove the manifest of CT 102" out &&
 	grep -qx "would remove the manifest of CT 104" out &&
