@@ -483,6 +483,7 @@ main(int argc, char **argv)
 		onboot_prepare(&sd);
 	ret = loop(&sd);
 	syncd_log(&sd, "stopping");
+	syncd_heartbeat_remove(&sd);
 	free(boot_queue);
 out:
 	if (!sd.once)

@@ -143,5 +143,6 @@ char *syncd_yaml(const cJSON *objects);
 void syncd_status_write(struct syncd *sd, struct ct *ct);
 void syncd_status_remove(struct syncd *sd, unsigned vmid);
 void syncd_heartbeat(struct syncd *sd);
+void syncd_heartbeat_remove(struct syncd *sd);
 
 #endif

@@ -184,6 +184,19 @@ test_expect_success 'a failed start is taken back: the CT ends stopped' '
 
 syncd_stop
 
+test_expect_success 'an agent that stopped cleanly leaves no heartbeat' '
+	test ! -e "$CORRAL_RUNDIR/syncd.heartbeat"
+'
+
+test_expect_success 'no agent: the power verbs refuse at once and say why' '
+	test_must_fail --code=255 pct start 101 2>err &&
+	echo "unable to start CT 101 - corral-syncd is not running (the request is recorded and takes effect when it runs)" >expect &&
+	test_cmp expect err &&
+	test_must_fail --code=255 pct stop 100 2>err &&
+	echo "unable to stop CT 100 - corral-syncd is not running (the request is recorded and takes effect when it runs)" >expect &&
+	test_cmp expect err
+'
+
 test_expect_success 'a stale heartbeat counts as no agent' '
 	printf "{\"pid\": %s, \"time\": %s, \"interval\": 10}\n" $$ $(( $(date +%s) - 120 )) \
 		>"$CORRAL_RUNDIR/syncd.heartbeat" &&
@@ -195,5 +208,11 @@ test_expect_success 'a stale heartbeat counts as no agent' '
 '
 
 syncd_start || exit 1
+
+test_expect_success 'the recorded requests take effect when the agent runs again' '
+	wait_for 60 status_is 101 running &&
+	wait_for 60 status_is 100 stopped &&
+	test "$(replicas 101)" = 1 && test "$(replicas 100)" = 0
+'
 
 test_done

@@ -305,4 +305,21 @@ fake_ctl POST /_fake/snapshot-api '{"enabled": true}' >/dev/null
 
 syncd_stop
 
+test_expect_success 'no agent: snapshot, rollback, clone and delsnapshot refuse at once' '
+	cp "$CONF/300.conf" before &&
+	test_must_fail --code=255 pct snapshot 300 sy 2>err &&
+	echo "corral-syncd is not running: pct snapshot needs it for the storage step" >expect &&
+	test_cmp expect err &&
+	test_must_fail --code=255 pct rollback 300 sx 2>err &&
+	echo "corral-syncd is not running: pct rollback needs it for the storage step" >expect &&
+	test_cmp expect err &&
+	test_must_fail --code=255 pct clone 300 400 2>err &&
+	echo "corral-syncd is not running: pct clone needs it for the storage step" >expect &&
+	test_cmp expect err &&
+	test_must_fail --code=255 pct delsnapshot 300 sx 2>err &&
+	echo "corral-syncd is not running: pct delsnapshot needs it for the storage step" >expect &&
+	test_cmp expect err &&
+	test_cmp before "$CONF/300.conf" && test ! -e "$CONF/400.conf"
+'
+
 test_done
