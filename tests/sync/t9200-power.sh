@@ -32,7 +32,19 @@ sed -i "s|^ostemplate: .*|ostemplate: registry.example/bad-image:1|" "$CORRAL_CO
 printf "onboot: 1\nstartup: order=2\n" >>"$CORRAL_CONFDIR/110.conf"
 printf "onboot: 1\nstartup: order=1,up=1\n" >>"$CORRAL_CONFDIR/111.conf"
 printf "onboot: 1\n" >>"$CORRAL_CONFDIR/112.conf"
+# the first CT to start at boot hangs in ContainerCreating until the test says
+fake_ctl POST /_fake/pod '{"name": "ct-111-0", "reason": "ContainerCreating", "phase": "Pending", "sticky": true}' >/dev/null
 syncd_start || exit 1
+
+test_expect_success 'onboot: the first CT in startup order starts; the next waits until it runs' '
+	wait_for 60 agent_log_has "CT 111: starting (onboot)" &&
+	wait_for 60 kget $NS/pods/ct-111-0 pod &&
+	wait_for 60 status_is 111 starting &&
+	sleep 2 &&
+	status_is 111 starting &&
+	status_is 110 stopped && test "$(replicas 110)" = 0 &&
+	! agent_log_has "CT 110: starting"
+'
 
 test_expect_success 'onboot: once it runs, the others follow in order; no onboot, no start' '
 	fake_ctl POST /_fake/pod "{\"name\": \"ct-111-0\", \"clear\": true}" >/dev/null &&
