@@ -194,6 +194,28 @@ test_expect_success 'a failed start is taken back: the CT ends stopped' '
 	grep -q "\"power\":\"stopped\"" "$CORRAL_STATEDIR/ct/102.state"
 '
 
+test_expect_success 'a pod that fails (phase Failed) fails the start with the reason' '
+	fake_ctl POST /_fake/pod "{\"name\": \"ct-103-0\", \"phase\": \"Failed\", \"reason\": \"Error\", \"sticky\": true}" >/dev/null &&
+	test_must_fail --code=255 pct start 103 2>err &&
+	echo "unable to start CT 103 - the pod failed (Error): the container exited with code 1" >expect &&
+	test_cmp expect err &&
+	wait_for 60 status_is 103 stopped
+'
+
+test_expect_success 'an evicted pod: the eviction message' '
+	fake_ctl POST /_fake/pod "{\"name\": \"ct-103-0\", \"phase\": \"Failed\", \"reason\": \"Evicted\", \"message\": \"The node was low on resource: memory.\", \"sticky\": true}" >/dev/null &&
+	test_must_fail --code=255 pct start 103 2>err &&
+	echo "unable to start CT 103 - the pod failed (Evicted): The node was low on resource: memory." >expect &&
+	test_cmp expect err
+'
+
+test_expect_success 'once the pod can run, the start succeeds' '
+	fake_ctl POST /_fake/pod "{\"name\": \"ct-103-0\", \"clear\": true}" >/dev/null &&
+	wait_for 60 status_is 103 stopped &&
+	pct start 103 && status_is 103 running &&
+	pct stop 103
+'
+
 syncd_stop
 
 test_expect_success 'an agent that stopped cleanly leaves no heartbeat' '
