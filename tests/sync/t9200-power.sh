@@ -216,6 +216,20 @@ test_expect_success 'once the pod can run, the start succeeds' '
 	pct stop 103
 '
 
+test_expect_success 'a CT whose applies keep failing backs off' '
+	fake_ctl POST /_fake/fault "{\"code\": 500, \"count\": -1, \"method\": \"PATCH\", \"path\": \"configmaps/ct-101-conf\"}" >/dev/null &&
+	pct set 101 --description "try again" &&
+	wait_for 60 agent_log_has "CT 101: ConfigMap ct-101-conf: .*(retrying in \(8\|[1-9][0-9]\) s)$" &&
+	fake_ctl DELETE /_fake/fault >/dev/null
+'
+
+test_expect_success '... but a new request is tried at once, not after the backoff' '
+	sed "s/^wait-timeout = .*/wait-timeout = 3/" "$CORRAL_CONFIG" >short.conf &&
+	CORRAL_CONFIG=$TRASH/short.conf pct start 101 &&
+	status_is 101 running &&
+	pct stop 101
+'
+
 syncd_stop
 
 test_expect_success 'an agent that stopped cleanly leaves no heartbeat' '
