@@ -22,15 +22,6 @@
 #include "settings.h"
 #include "state.h"
 
-static long
-storage_timeout(void)
-{
-	const struct corral_settings *s;
-	_cleanup_error_ struct pct_error *err = NULL;
-
-	return pct_settings(&s, &err) < 0 ? 600 : s->snapshot_timeout;
-}
-
 static bool
 skipped_key(const char *key)
 {
@@ -267,7 +258,7 @@ cmd_clone_exec(struct pct_args *args, struct pct_error **err)
 			       cJSON_GetObjectItemCaseSensitive(v, "key")->valuestring,
 			       cJSON_GetObjectItemCaseSensitive(v, "source")->valuestring);
 	}
-	ret = pct_op_wait(newid, id, storage_timeout(), NULL, err);
+	ret = pct_op_wait(newid, id, pct_op_timeout(), NULL, err);
 	if (ret < 0)
 		goto fail;
 	/* done: drop the create lock of the new CT and the disk lock of the source */

@@ -22,15 +22,6 @@
 #include "power.h"
 #include "settings.h"
 
-static long
-storage_timeout(void)
-{
-	const struct corral_settings *s;
-	_cleanup_error_ struct pct_error *err = NULL;
-
-	return pct_settings(&s, &err) < 0 ? 600 : s->snapshot_timeout;
-}
-
 /* The storage-backed volumes of a section, as [{"key", "volid", "size"}]. */
 static cJSON *
 volumes_of(const struct pctconf_section *s)
@@ -212,7 +203,7 @@ cmd_snapshot_exec(struct pct_args *args, struct pct_error **err)
 	pctconf_unlock(&lk);
 	if (ret < 0)
 		return ret;
-	ret = pct_op_wait(args->vmid, id, storage_timeout(), NULL, err);
+	ret = pct_op_wait(args->vmid, id, pct_op_timeout(), NULL, err);
 	if (ret == 0)
 		return locked_update(args->vmid, do_commit, &ctx, err);
 	/* Proxmox: "snapshot create failed: starting cleanup" */
@@ -272,7 +263,7 @@ out:
 	pctconf_unlock(&lk);
 	if (ret < 0)
 		return ret;
-	ret = pct_op_wait(args->vmid, id, storage_timeout(), NULL, err);
+	ret = pct_op_wait(args->vmid, id, pct_op_timeout(), NULL, err);
 	if (ret < 0 && !force)
 		return ret; /* stays locked snapshot-delete: retry, or --force */
 	if (ret < 0) {
@@ -324,7 +315,7 @@ cmd_rollback_exec(struct pct_args *args, struct pct_error **err)
 	pctconf_unlock(&lk);
 	if (ret < 0)
 		return ret;
-	ret = pct_op_wait(args->vmid, id, storage_timeout(), NULL, err);
+	ret = pct_op_wait(args->vmid, id, pct_op_timeout(), NULL, err);
 	if (ret < 0)
 		return pct_error_prefix(err, "rollback of CT %u to '%s' failed (the CT stays locked 'rollback'; pct unlock clears it)",
 					args->vmid, name);

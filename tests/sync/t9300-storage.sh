@@ -129,6 +129,20 @@ test_expect_success 'while the VolumeSnapshots are not ready: lock snapshot, sna
 	grep -q "^ \`-> s2  .* no-description \[ready: 2/2 VolumeSnapshots ready\]$" out
 '
 
+test_expect_success 'a snapshot that never becomes ready: snapshot-timeout, clear error' '
+	cp "$CONF/200.conf" before &&
+	test_must_fail --code=255 pct snapshot 200 s3 >out 2>err &&
+	grep -qx "snapshot create failed: starting cleanup" err &&
+	grep -qx "the VolumeSnapshots of '\''s3'\'' did not become ready within 5 s" err
+'
+
+test_expect_success '... and no half state: the file as before, the VolumeSnapshots deleted' '
+	test_cmp before "$CONF/200.conf" &&
+	wait_for 60 kgone $VS/local-vm-200-disk-0-s3 &&
+	wait_for 60 kgone $VS/local-vm-200-disk-1-s3 &&
+	vs_ready local-vm-200-disk-0-s2
+'
+
 fake_ctl POST /_fake/config '{"snapshot_ready": "immediate"}' >/dev/null
 
 test_expect_success 'pct delsnapshot: VolumeSnapshots and section gone, children re-parented' '
