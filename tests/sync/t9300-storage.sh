@@ -181,6 +181,46 @@ test_expect_success 'delsnapshot --force removes the half-deleted snapshot from 
 	fake_ctl DELETE /_fake/fault >/dev/null
 '
 
+test_expect_success 'pct rollback of a running CT: stopped, PVCs restored from the snapshot' '
+	pct snapshot 200 s4 &&
+	pct set 200 --cores 2 &&
+	grep -qx "cores: 2" "$CONF/200.conf" &&
+	kget $PVC/local-vm-200-disk-0 old0 && kget $PVC/local-vm-200-disk-1 old1 &&
+	status_is 200 running &&
+	pct rollback 200 s4 >out 2>err &&
+	test_cmp /dev/null err &&
+	for v in 0 1; do
+		kget $PVC/local-vm-200-disk-$v new &&
+		test "$(json_eval new "d[\"metadata\"][\"uid\"]")" != "$(json_eval old$v "d[\"metadata\"][\"uid\"]")" &&
+		json_is new "d[\"spec\"][\"dataSource\"][\"kind\"]" VolumeSnapshot &&
+		json_is new "d[\"spec\"][\"dataSource\"][\"name\"]" local-vm-200-disk-$v-s4 &&
+		json_is new "d[\"metadata\"][\"labels\"][\"corral.dev/ctid\"]" 200 &&
+		json_is new "d[\"status\"][\"phase\"]" Bound || return 1
+	done
+'
+
+test_expect_success '... the main section is the snapshot again; the CT stays stopped (no --start)' '
+	section "$CONF/200.conf" main >main &&
+	! grep -q "^cores:" main && ! grep -q "^lock:" main &&
+	grep -qx "parent: s4" main &&
+	grep -q "^\[s4\]" "$CONF/200.conf" && grep -q "^\[s2\]" "$CONF/200.conf" &&
+	status_is 200 stopped && test "$(replicas 200)" = 0
+'
+
+test_expect_success 'pct rollback --start: rolled back and running' '
+	pct rollback 200 s2 --start &&
+	status_is 200 running &&
+	section "$CONF/200.conf" main >main && grep -qx "parent: s2" main &&
+	kget $PVC/local-vm-200-disk-0 new &&
+	json_is new "d[\"spec\"][\"dataSource\"][\"name\"]" local-vm-200-disk-0-s2
+'
+
+test_expect_success 'pct rollback to a snapshot that does not exist' '
+	test_must_fail --code=255 pct rollback 200 nope 2>err &&
+	echo "snapshot '\''nope'\'' does not exist" >expect && test_cmp expect err &&
+	status_is 200 running
+'
+
 test_expect_success 'pct clone: a full clone of the current state gets its own PVCs' '
 	pct clone 200 300 --hostname copy >out 2>err &&
 	grep -qx "create full clone of rootfs (local:vm-200-disk-0)" out &&
