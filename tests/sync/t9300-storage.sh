@@ -225,14 +225,15 @@ test_expect_success 'pct clone: a full clone of the current state gets its own P
 	pct clone 200 300 --hostname copy >out 2>err &&
 	grep -qx "create full clone of rootfs (local:vm-200-disk-0)" out &&
 	grep -qx "create full clone of mp0 (local:vm-200-disk-1)" out &&
-	grep -qx "rootfs: local:vm-300-disk-[01],size=4G" "$CONF/300.conf" &&
-	grep -qx "mp0: local:vm-300-disk-[01],mp=/srv/data,size=1G" "$CONF/300.conf" &&
+	grep -qx "rootfs: local:vm-300-disk-0,size=4G" "$CONF/300.conf" &&
+	grep -qx "mp0: local:vm-300-disk-1,mp=/srv/data,size=1G" "$CONF/300.conf" &&
 	grep -qx "hostname: copy" "$CONF/300.conf" &&
 	! grep -q "^\[\|^parent:\|^lock:" "$CONF/300.conf" &&
 	! grep -q "^lock:" "$CONF/200.conf" &&
 	for v in 0 1; do
 		kget $PVC/local-vm-300-disk-$v new &&
 		json_is new "d[\"spec\"][\"dataSource\"][\"kind\"]" PersistentVolumeClaim &&
+		json_is new "d[\"spec\"][\"dataSource\"][\"name\"]" local-vm-200-disk-$v &&
 		json_is new "d[\"metadata\"][\"labels\"][\"corral.dev/ctid\"]" 300 || return 1
 	done
 '
@@ -247,10 +248,11 @@ test_expect_success 'the clone runs on its own PVCs' '
 
 test_expect_success 'pct clone --snapname: PVCs restored from the snapshot' '
 	pct clone 200 301 --snapname s2 >out &&
-	grep -qx "rootfs: local:vm-301-disk-[01],size=4G" "$CONF/301.conf" &&
+	grep -qx "rootfs: local:vm-301-disk-0,size=4G" "$CONF/301.conf" &&
 	for v in 0 1; do
 		kget $PVC/local-vm-301-disk-$v new &&
-		json_is new "d[\"spec\"][\"dataSource\"][\"kind\"]" VolumeSnapshot || return 1
+		json_is new "d[\"spec\"][\"dataSource\"][\"kind\"]" VolumeSnapshot &&
+		json_is new "d[\"spec\"][\"dataSource\"][\"name\"]" local-vm-200-disk-$v-s2 || return 1
 	done
 '
 
