@@ -499,6 +499,13 @@ destroy_ct(struct syncd *sd, struct ct *ct, struct state *st, struct pct_error *
 		if (have)
 			ret = delete_object(sd, KIND_PVC, have, err);
 	}
+	/* the snapshots were the CT's: a VolumeSnapshot outlives its PVC */
+	if (ret == 0 && sd->has_snapshots) {
+		n = cached_of(sd, KIND_VOLUMESNAPSHOT, ct->vmid, &objs);
+		for (i = 0; i < n && ret == 0; i++)
+			ret = delete_object(sd, KIND_VOLUMESNAPSHOT, objs[i], err);
+		free(objs);
+	}
 	if (ret == 0 && st->destroy_unreferenced) {
 		n = cached_of(sd, KIND_PVC, ct->vmid, &objs);
 		for (i = 0; i < n && ret == 0; i++)

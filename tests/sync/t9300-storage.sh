@@ -313,13 +313,15 @@ test_expect_success 'pct destroy: refused while running' '
 	test -f "$CONF/200.conf"
 '
 
-test_expect_success 'pct destroy --force --purge: objects, PVCs and the file are gone' '
+test_expect_success 'pct destroy --force --purge: objects, PVCs, snapshots and the file are gone' '
 	pct destroy 200 --force --purge >out &&
 	grep -qx "forced to stop CT 200 before destroying!" out &&
 	test ! -e "$CONF/200.conf" && test ! -e "$CORRAL_STATEDIR/ct/200.state" &&
 	kgone $APPS/statefulsets/ct-200 && kgone $NS/services/ct-200 &&
 	kgone $NS/configmaps/ct-200-conf && kgone $NS/pods/ct-200-0 &&
-	kgone $PVC/local-vm-200-disk-0 && kgone $PVC/local-vm-200-disk-1
+	kgone $PVC/local-vm-200-disk-0 && kgone $PVC/local-vm-200-disk-1 &&
+	fake_api GET "$VS?labelSelector=corral.dev/ctid%3D200" >list &&
+	json_is list "len(d[\"items\"])" 0
 '
 
 test_expect_success 'the clones keep their PVCs' '
