@@ -307,6 +307,23 @@ test_expect_success 'pct rescan: an unreferenced PVC labelled for the CT becomes
 	! grep -q "add unreferenced" out
 '
 
+test_expect_success 'pct rescan keeps size= while an expansion is under way' '
+	grep -q "\"capacity\":5368709120" "$CORRAL_RUNDIR/ct/201.status" &&
+	! grep -q "updated volume size" out &&
+	grep -qx "rootfs: local:vm-201-disk-0,size=6G" "$CONF/201.conf"
+'
+
+test_expect_success 'pct rescan grows size= to the capacity of the PVC' '
+	fake_ctl POST /_fake/pvc "{\"name\": \"local-vm-201-disk-0\", \"finish_resize\": true, \"offline\": true}" >/dev/null &&
+	wait_for 60 grep -q "\"capacity\":6442450944" "$CORRAL_RUNDIR/ct/201.status" &&
+	sed -i "s/^rootfs: .*/rootfs: local:vm-201-disk-0,size=5G/" "$CONF/201.conf" &&
+	wait_for 60 grep -q "refusing to shrink" "$CORRAL_RUNDIR/ct/201.status" &&
+	pct rescan --vmid 201 >out &&
+	grep -qx "CT 201: updated volume size of '\''local:vm-201-disk-0'\'' in config." out &&
+	grep -qx "rootfs: local:vm-201-disk-0,size=6G" "$CONF/201.conf" &&
+	wait_for 60 no_error 201
+'
+
 test_expect_success 'pct destroy: refused while running' '
 	test_must_fail --code=255 pct destroy 200 2>err &&
 	echo "unable to destroy CT 200 - container is running" >expect && test_cmp expect err &&
