@@ -365,6 +365,14 @@ test_expect_success 'pct destroy --destroy-unreferenced-disks deletes those too'
 
 fake_ctl POST /_fake/snapshot-api '{"enabled": false}' >/dev/null
 
+test_expect_success 'the snapshot API goes away: pct snapshot refuses with the reason' '
+	cp "$CONF/300.conf" before &&
+	test_must_fail --code=255 pct snapshot 300 sx >out 2>err &&
+	grep -qx "snapshot create failed: starting cleanup" err &&
+	grep -qx "the cluster has no VolumeSnapshot API (snapshot.storage.k8s.io/v1): snapshot feature is not available" err &&
+	test_cmp before "$CONF/300.conf"
+'
+
 syncd_stop
 syncd_start || exit 1
 
@@ -377,6 +385,12 @@ test_expect_success 'an agent started without the snapshot API refuses the same 
 '
 
 fake_ctl POST /_fake/snapshot-api '{"enabled": true}' >/dev/null
+
+test_expect_success 'once the API is served again, snapshots work without an agent restart' '
+	pct snapshot 300 sx &&
+	vs_ready local-vm-300-disk-0-sx && vs_ready local-vm-300-disk-1-sx &&
+	grep -q "^\[sx\]" "$CONF/300.conf"
+'
 
 syncd_stop
 
