@@ -22,15 +22,6 @@
 #include "settings.h"
 #include "state.h"
 
-static long
-storage_timeout(void)
-{
-	const struct corral_settings *s;
-	_cleanup_error_ struct pct_error *err = NULL;
-
-	return pct_settings(&s, &err) < 0 ? 600 : s->snapshot_timeout;
-}
-
 static bool
 skipped_key(const char *key)
 {
@@ -41,61 +32,87 @@ skipped_key(const char *key)
 	       !strcmp(key, "pending") || !strcmp(key, "template") || !strcmp(key, "lock");
 }
 
+/* One volume of the clone: a new volume id on the same (or --storage's) storage. */
+static int
+clone_volume(const char *k, const char *v, struct pctconf *dst, const char *storage,
+	     cJSON *volumes, struct pct_error **err)
+{
+	const struct pctconf_key *row = pctconf_key_lookup(k, NULL);
+	struct pctconf_props p;
+	struct strbuf msg = STRBUF_INIT;
+	const char *vol;
+	_cleanup_free_ char *vstorage = NULL, *newvol = NULL, *printed = NULL;
+	enum pctconf_mp_type type;
+	cJSON *pair;
+
+	if (pctconf_props_parse(row->props, v, &p, &msg, NULL) < 0) {
+		pct_error_set(err, PCT_E_INVALID, "unable to parse %s: %s", k, msg.buf);
+		strbuf_release(&msg);
+		return -1;
+	}
+	vol = pctconf_props_get(&p, "volume");
+	type = pctconf_classify_mountpoint(vol);
+	if (type != PCTCONF_MP_VOLUME) {
+		pctconf_props_release(&p);
+		return pct_error_set(err, PCT_E_REFUSED, "unable to clone mountpoint '%s' (type %s)", k,
+				     type == PCTCONF_MP_BIND ? "bind" : "device");
+	}
+	if (!pctconf_parse_volume_id(vol, &vstorage, NULL)) {
+		pctconf_props_release(&p);
+		return pct_error_set(err, PCT_E_INVALID, "unable to parse volume ID '%s'", vol);
+	}
+	newvol = pctconf_alloc_volid(dst, storage ? storage : vstorage);
+	pair = cJSON_CreateObject();
+	cJSON_AddStringToObject(pair, "key", k);
+	cJSON_AddStringToObject(pair, "source", vol);
+	cJSON_AddStringToObject(pair, "target", newvol);
+	cJSON_AddItemToArray(volumes, pair);
+	pctconf_props_set(&p, "volume", newvol);
+	printed = pctconf_props_print(&p, !strcmp(k, "rootfs") ? (const char *const[]){ "mp", NULL } : NULL,
+				      err);
+	pctconf_props_release(&p);
+	if (!printed)
+		return -1;
+	pctconf_set(&dst->main, k, printed);
+	return 0;
+}
+
+static bool
+is_mountpoint(const char *k)
+{
+	const struct pctconf_key *row = pctconf_key_lookup(k, NULL);
+
+	return row && (!strcmp(k, "rootfs") || !strcmp(row->name, "mp"));
+}
+
 /* The new config; volumes maps old volid -> new volid (pairs in a JSON array). */
 static int
 build_clone(const struct pctconf_section *src, struct pctconf *dst, const char *storage,
 	    const char *mac_prefix, cJSON *volumes, struct pct_error **err)
 {
 	size_t i;
+	int n;
 
+	/* volumes in Proxmox's order (rootfs, mp0, mp1, ...): rootfs gets disk-0 */
+	for (n = -1; n < 256; n++) {
+		char key[16];
+		const char *v;
+
+		if (n < 0)
+			snprintf(key, sizeof(key), "rootfs");
+		else
+			snprintf(key, sizeof(key), "mp%d", n);
+		v = pctconf_get(src, key);
+		if (v && clone_volume(key, v, dst, storage, volumes, err) < 0)
+			return -1;
+	}
 	for (i = 0; i < src->nvals; i++) {
 		const char *k = src->vals[i].key;
 		const char *v = src->vals[i].value;
 		const struct pctconf_key *row = pctconf_key_lookup(k, NULL);
 
-		if (skipped_key(k))
+		if (skipped_key(k) || is_mountpoint(k))
 			continue;
-		if (row && (!strcmp(k, "rootfs") || !strcmp(row->name, "mp"))) {
-			struct pctconf_props p;
-			struct strbuf msg = STRBUF_INIT;
-			const char *vol;
-			_cleanup_free_ char *vstorage = NULL, *newvol = NULL, *printed = NULL;
-			enum pctconf_mp_type type;
-			cJSON *pair;
-
-			if (pctconf_props_parse(row->props, v, &p, &msg, NULL) < 0) {
-				pct_error_set(err, PCT_E_INVALID, "unable to parse %s: %s", k, msg.buf);
-				strbuf_release(&msg);
-				return -1;
-			}
-			vol = pctconf_props_get(&p, "volume");
-			type = pctconf_classify_mountpoint(vol);
-			if (type != PCTCONF_MP_VOLUME) {
-				pctconf_props_release(&p);
-				return pct_error_set(err, PCT_E_REFUSED,
-						     "unable to clone mountpoint '%s' (type %s)", k,
-						     type == PCTCONF_MP_BIND ? "bind" : "device");
-			}
-			if (!pctconf_parse_volume_id(vol, &vstorage, NULL)) {
-				pctconf_props_release(&p);
-				return pct_error_set(err, PCT_E_INVALID, "unable to parse volume ID '%s'",
-						     vol);
-			}
-			newvol = pctconf_alloc_volid(dst, storage ? storage : vstorage);
-			pair = cJSON_CreateObject();
-			cJSON_AddStringToObject(pair, "key", k);
-			cJSON_AddStringToObject(pair, "source", vol);
-			cJSON_AddStringToObject(pair, "target", newvol);
-			cJSON_AddItemToArray(volumes, pair);
-			pctconf_props_set(&p, "volume", newvol);
-			printed = pctconf_props_print(&p, !strcmp(k, "rootfs") ? (const char *const[]){ "mp", NULL } : NULL,
-						      err);
-			pctconf_props_release(&p);
-			if (!printed)
-				return -1;
-			pctconf_set(&dst->main, k, printed);
-			continue;
-		}
 		if (row && !strcmp(row->name, "net")) {
 			/* a new hwaddr for every interface */
 			struct pctconf_props p;
@@ -267,7 +284,7 @@ cmd_clone_exec(struct pct_args *args, struct pct_error **err)
 			       cJSON_GetObjectItemCaseSensitive(v, "key")->valuestring,
 			       cJSON_GetObjectItemCaseSensitive(v, "source")->valuestring);
 	}
-	ret = pct_op_wait(newid, id, storage_timeout(), NULL, err);
+	ret = pct_op_wait(newid, id, pct_op_timeout(), NULL, err);
 	if (ret < 0)
 		goto fail;
 	/* done: drop the create lock of the new CT and the disk lock of the source */

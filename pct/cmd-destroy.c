@@ -3,10 +3,10 @@
  *
  * Refused with protection: 1, while locked, or while running without
  * --force. Sets `lock: destroyed`, asks corral-syncd to delete the CT's
- * objects and every PVC its config references (main section, pending
- * changes, snapshots, unusedN), waits for it, and removes the .conf last,
- * with the CT's state, secrets and status. A destroy that stops half-way
- * can be run again.
+ * objects, its VolumeSnapshots and every PVC its config references (main
+ * section, pending changes, snapshots, unusedN), waits for it, and removes
+ * the .conf last, with the CT's state, secrets and status. A destroy that
+ * stops half-way can be run again.
  */
 #include "config.h"
 

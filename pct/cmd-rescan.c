@@ -3,7 +3,8 @@
  *
  * Proxmox's rescan against the cluster: every PVC corral-syncd found
  * labelled for a CT that its config does not reference is added as
- * unusedN, and `size=` of each volume follows its PVC's capacity. The agent
+ * unusedN, and `size=` of each volume grows to its PVC's capacity (never
+ * shrinks: an expansion under way shows less than was asked for). The agent
  * reports the PVCs it sees in the CT's status file ("volumes").
  */
 #include "config.h"
@@ -98,7 +99,9 @@ rescan_one(unsigned vmid, bool dryrun, struct pct_error **err)
 			continue;
 		}
 		sz = pctconf_props_get(&p, "size");
-		if (!sz || !pctconf_parse_size(sz, &cur) || cur != cap) {
+		/* only up: a PVC whose expansion is under way has less than it asked
+		 * for, and the agent never shrinks a PVC */
+		if (!sz || !pctconf_parse_size(sz, &cur) || cur < cap) {
 			_cleanup_free_ char *b = xasprintf("%llu", cap);
 			_cleanup_free_ char *printed = NULL;
 			_cleanup_free_ char *key = xstrdup(k);

@@ -21,15 +21,7 @@
 #include "ops.h"
 #include "power.h"
 #include "settings.h"
-
-static long
-storage_timeout(void)
-{
-	const struct corral_settings *s;
-	_cleanup_error_ struct pct_error *err = NULL;
-
-	return pct_settings(&s, &err) < 0 ? 600 : s->snapshot_timeout;
-}
+#include "state.h"
 
 /* The storage-backed volumes of a section, as [{"key", "volid", "size"}]. */
 static cJSON *
@@ -212,7 +204,7 @@ cmd_snapshot_exec(struct pct_args *args, struct pct_error **err)
 	pctconf_unlock(&lk);
 	if (ret < 0)
 		return ret;
-	ret = pct_op_wait(args->vmid, id, storage_timeout(), NULL, err);
+	ret = pct_op_wait(args->vmid, id, pct_op_timeout(), NULL, err);
 	if (ret == 0)
 		return locked_update(args->vmid, do_commit, &ctx, err);
 	/* Proxmox: "snapshot create failed: starting cleanup" */
@@ -272,7 +264,7 @@ out:
 	pctconf_unlock(&lk);
 	if (ret < 0)
 		return ret;
-	ret = pct_op_wait(args->vmid, id, storage_timeout(), NULL, err);
+	ret = pct_op_wait(args->vmid, id, pct_op_timeout(), NULL, err);
 	if (ret < 0 && !force)
 		return ret; /* stays locked snapshot-delete: retry, or --force */
 	if (ret < 0) {
@@ -280,6 +272,17 @@ out:
 		pct_error_free(err);
 	}
 	return locked_update(args->vmid, do_delete_finish, &ctx, err);
+}
+
+/* the CT runs, or is asked to (a pod that is starting must go too) */
+static bool
+wants_pod(unsigned vmid)
+{
+	cJSON *state = pct_state_load(vmid);
+	bool running = !strcmp(pct_state_power(state), "running") || pct_is_running(vmid);
+
+	cJSON_Delete(state);
+	return running;
 }
 
 static int
@@ -291,22 +294,27 @@ cmd_rollback_exec(struct pct_args *args, struct pct_error **err)
 	struct pctconf_lock lk = PCTCONF_LOCK_INIT;
 	struct snapctx ctx = { name, false };
 	double gen;
-	bool was_running = pct_is_running(args->vmid);
+	bool was_running;
 	int ret;
 
 	ret = pct_op_require_agent("rollback", err);
 	if (ret < 0)
 		return ret;
+	/*
+	 * Proxmox checks, stops the CT, then sets `lock: rollback`, all under
+	 * the config lock. Here the agent does the stop, and it leaves a CT
+	 * with a `lock:` alone: so the checks run, the stop is asked for and
+	 * waited on, and the lock is set after it, with the checks made again.
+	 */
 	ret = pct_lock(args->vmid, &lk, err);
 	if (ret < 0)
 		return ret;
 	ret = pct_load(args->vmid, &conf, err);
 	if (ret == 0)
 		ret = pctconf_snapshot_rollback_prepare(conf, name, err);
-	if (ret == 0)
-		ret = pct_save(conf, err) < 0 ? -1 : 0;
+	was_running = ret == 0 && wants_pod(args->vmid);
 	/* the CT is stopped first (hard), as Proxmox does */
-	if (ret == 0 && was_running)
+	if (was_running)
 		ret = pct_power_request(args->vmid, "stopped", 0, false, &gen, err);
 	pctconf_unlock(&lk);
 	if (ret < 0)
@@ -319,12 +327,24 @@ cmd_rollback_exec(struct pct_args *args, struct pct_error **err)
 	ret = pct_lock(args->vmid, &lk, err);
 	if (ret < 0)
 		return ret;
-	ret = queue_op(args->vmid, "rollback", name, volumes_of(pctconf_snapshot(conf, name)), false,
-		       &id, err);
+	pctconf_free(conf);
+	conf = NULL;
+	ret = pct_load(args->vmid, &conf, err);
+	if (ret == 0)
+		ret = pctconf_snapshot_rollback_prepare(conf, name, err);
+	if (ret == 0 && wants_pod(args->vmid))
+		ret = pct_error_set(err, PCT_E_INVALID,
+				    "unable to rollback CT %u - it was started again while stopping",
+				    args->vmid);
+	if (ret == 0)
+		ret = pct_save(conf, err) < 0 ? -1 : 0;
+	if (ret == 0)
+		ret = queue_op(args->vmid, "rollback", name,
+			       volumes_of(pctconf_snapshot(conf, name)), false, &id, err);
 	pctconf_unlock(&lk);
 	if (ret < 0)
 		return ret;
-	ret = pct_op_wait(args->vmid, id, storage_timeout(), NULL, err);
+	ret = pct_op_wait(args->vmid, id, pct_op_timeout(), NULL, err);
 	if (ret < 0)
 		return pct_error_prefix(err, "rollback of CT %u to '%s' failed (the CT stays locked 'rollback'; pct unlock clears it)",
 					args->vmid, name);

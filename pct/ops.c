@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ops.h"
+#include "settings.h"
 #include "state.h"
 
 int
@@ -83,4 +84,16 @@ pct_op_wait(unsigned vmid, const char *id, long timeout, cJSON **result, struct 
 					     "corral-syncd stopped while the request was running");
 		usleep(50000);
 	}
+}
+
+long
+pct_op_timeout(void)
+{
+	const struct corral_settings *s;
+	_cleanup_error_ struct pct_error *err = NULL;
+
+	if (pct_settings(&s, &err) < 0)
+		return 660;
+	/* the agent gives up after snapshot-timeout and says why: wait to hear it */
+	return s->snapshot_timeout + s->wait_timeout;
 }

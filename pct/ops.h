@@ -12,5 +12,10 @@ int pct_op_run(unsigned vmid, cJSON *op, char **id, struct pct_error **err);
 /* Wait for the agent's answer; *result (may be NULL) gets its details. */
 int pct_op_wait(unsigned vmid, const char *id, long timeout, cJSON **result,
 		struct pct_error **err);
+/*
+ * How long pct waits for a storage operation: snapshot-timeout, after which
+ * the agent fails it with its reason, plus wait-timeout to hear that.
+ */
+long pct_op_timeout(void);
 
 #endif

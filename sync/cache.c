@@ -187,6 +187,40 @@ syncd_cache_sync(struct syncd *sd, struct pct_error **err)
 	return 0;
 }
 
+/*
+ * The snapshot API can come and go while the agent runs (the CRDs are
+ * installed or removed): ask discovery again before refusing, and after a
+ * 404 from it. The cache follows: dropped when gone, listed when back.
+ */
+bool
+syncd_snapshots_served(struct syncd *sd)
+{
+	_cleanup_error_ struct pct_error *e = NULL;
+	struct cache_kind *c = &sd->cache[KIND_VOLUMESNAPSHOT];
+	bool has;
+
+	if (!sd->kube_mode ||
+	    kube_has_resource(sd->kube, syncd_kinds[KIND_VOLUMESNAPSHOT].group_version,
+			      "volumesnapshots", &has, &e) < 0)
+		return sd->has_snapshots;
+	if (has == sd->has_snapshots)
+		return has;
+	syncd_log(sd, "the cluster %s the VolumeSnapshot API (%s)",
+		  has ? "now serves" : "no longer serves",
+		  syncd_kinds[KIND_VOLUMESNAPSHOT].group_version);
+	sd->has_snapshots = has;
+	if (c->watch) {
+		kube_watch_stop(c->watch);
+		c->watch = NULL;
+	}
+	cJSON_Delete(c->objects);
+	c->objects = cJSON_CreateObject();
+	c->listed = false;
+	if (has && syncd_cache_rewatch(sd, &e) < 0)
+		syncd_log(sd, "%s", e->msg);
+	return has;
+}
+
 int
 syncd_cache_rewatch(struct syncd *sd, struct pct_error **err)
 {
@@ -199,8 +233,14 @@ syncd_cache_rewatch(struct syncd *sd, struct pct_error **err)
 			continue;
 		if (sd->cache[k].watch && kube_watch_active(sd->cache[k].watch))
 			continue;
-		if (!sd->cache[k].listed && list_kind(sd, (enum syncd_kind)k, err) < 0)
+		if (!sd->cache[k].listed && list_kind(sd, (enum syncd_kind)k, err) < 0) {
+			if (k == KIND_VOLUMESNAPSHOT && (*err)->code == KUBE_E_STATUS(404) &&
+			    !syncd_snapshots_served(sd)) {
+				pct_error_free(err);
+				continue;
+			}
 			return -1;
+		}
 		if (watch_kind(sd, (enum syncd_kind)k, err) < 0)
 			return -1;
 	}

@@ -179,6 +179,8 @@ storage_of(struct syncd *sd, const char *volid, char **sid)
 	return corral_settings_storage(sd->settings, *sid);
 }
 
+#define NO_SNAPSHOT_API "the cluster has no VolumeSnapshot API (" SNAP_GV ")"
+
 /* ---- snapshot-create ---- */
 
 static int
@@ -194,9 +196,8 @@ snapshot_create(struct syncd *sd, struct ct *ct, const cJSON *op, const char *id
 		op_result(ct, id, "failed", "snapshot-create without a snapshot name");
 		return 0;
 	}
-	if (!sd->has_snapshots) {
-		op_result(ct, id, "failed",
-			  "the cluster has no VolumeSnapshot API (snapshot.storage.k8s.io/v1): snapshot feature is not available");
+	if (!sd->has_snapshots && !syncd_snapshots_served(sd)) {
+		op_result(ct, id, "failed", NO_SNAPSHOT_API ": snapshot feature is not available");
 		return 0;
 	}
 	cJSON_ArrayForEach(v, vols)
@@ -241,6 +242,12 @@ snapshot_create(struct syncd *sd, struct ct *ct, const cJSON *op, const char *id
 						"persistentVolumeClaimName", pvc);
 			if (apply_as(sd, KIND_VOLUMESNAPSHOT, o, CORRAL_FIELD_MANAGER, err) < 0) {
 				cJSON_Delete(o);
+				if ((*err)->code == KUBE_E_STATUS(404) && !syncd_snapshots_served(sd)) {
+					pct_error_free(err);
+					op_result(ct, id, "failed",
+						  NO_SNAPSHOT_API ": snapshot feature is not available");
+					return 0;
+				}
 				return -1;
 			}
 			cJSON_Delete(o);
@@ -385,9 +392,8 @@ rollback(struct syncd *sd, struct ct *ct, const cJSON *op, const char *id, struc
 	_cleanup_free_ char *pod = xasprintf("ct-%u-0", ct->vmid);
 	bool all_done = true;
 
-	if (!snap || !sd->has_snapshots) {
-		op_result(ct, id, "failed", !snap ? "rollback without a snapshot name"
-						  : "the cluster has no VolumeSnapshot API (snapshot.storage.k8s.io/v1)");
+	if (!snap || (!sd->has_snapshots && !syncd_snapshots_served(sd))) {
+		op_result(ct, id, "failed", !snap ? "rollback without a snapshot name" : NO_SNAPSHOT_API);
 		return 0;
 	}
 	if (syncd_cache_get(sd, KIND_POD, pod))
@@ -480,9 +486,8 @@ clone(struct syncd *sd, struct ct *ct, const struct pctconf *conf, const cJSON *
 	const char *snap = js(cJSON_GetObjectItemCaseSensitive(op, "snapname"));
 	const cJSON *vols = cJSON_GetObjectItemCaseSensitive(op, "volumes"), *v;
 
-	if (snap && !sd->has_snapshots) {
-		op_result(ct, id, "failed",
-			  "the cluster has no VolumeSnapshot API (snapshot.storage.k8s.io/v1)");
+	if (snap && !sd->has_snapshots && !syncd_snapshots_served(sd)) {
+		op_result(ct, id, "failed", NO_SNAPSHOT_API);
 		return 0;
 	}
 	cJSON_ArrayForEach(v, vols)

@@ -438,6 +438,25 @@ observe(struct syncd *sd, struct ct *ct, bool want_running, const char **status,
 						    r ? r : "Unschedulable", m ? ": " : "", m ? m : "");
 		}
 	}
+	if (!*reason && want_running && phase && !strcmp(phase, "Failed")) {
+		/* evicted, or the CT's init ended with an error: say why */
+		const char *r = jstr(jpath(pod, "status", "reason", NULL));
+		const char *m = jstr(jpath(pod, "status", "message", NULL));
+		const cJSON *term = NULL;
+
+		cJSON_ArrayForEach(c, cs)
+			if (!term)
+				term = jpath(c, "state", "terminated", NULL);
+		if (!r && term)
+			r = jstr(cJSON_GetObjectItemCaseSensitive(term, "reason"));
+		if (!m && term && cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(term, "exitCode")))
+			*reason = xasprintf("the pod failed (%s): the container exited with code %d",
+					    r ? r : "Failed",
+					    cJSON_GetObjectItemCaseSensitive(term, "exitCode")->valueint);
+		else
+			*reason = xasprintf("the pod failed (%s)%s%s", r ? r : "Failed", m ? ": " : "",
+					    m ? m : "");
+	}
 	if (phase && !strcmp(phase, "Running") && ready)
 		*status = want_running ? "running" : "stopping";
 	else if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")))
@@ -483,6 +502,13 @@ destroy_ct(struct syncd *sd, struct ct *ct, struct state *st, struct pct_error *
 		have = syncd_cache_get(sd, KIND_PVC, pvc);
 		if (have)
 			ret = delete_object(sd, KIND_PVC, have, err);
+	}
+	/* the snapshots were the CT's: a VolumeSnapshot outlives its PVC */
+	if (ret == 0 && sd->has_snapshots) {
+		n = cached_of(sd, KIND_VOLUMESNAPSHOT, ct->vmid, &objs);
+		for (i = 0; i < n && ret == 0; i++)
+			ret = delete_object(sd, KIND_VOLUMESNAPSHOT, objs[i], err);
+		free(objs);
 	}
 	if (ret == 0 && st->destroy_unreferenced) {
 		n = cached_of(sd, KIND_PVC, ct->vmid, &objs);

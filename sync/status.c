@@ -229,3 +229,23 @@ syncd_heartbeat(struct syncd *sd)
 	if (pctconf_write_file_atomic(path, text, strlen(text), 0644, &err) < 0)
 		syncd_log(sd, "%s", err->msg);
 }
+
+/* At a clean exit: pct must not wait on an agent that is gone. */
+void
+syncd_heartbeat_remove(struct syncd *sd)
+{
+	_cleanup_free_ char *path = xasprintf("%s/syncd.heartbeat", sd->rundir);
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	cJSON *j;
+	const cJSON *pid;
+
+	if (pct_read_file(path, 1 << 16, &buf, &len) < 0)
+		return;
+	j = cJSON_ParseWithLength(buf, len);
+	pid = cJSON_GetObjectItemCaseSensitive(j, "pid");
+	/* only our own: another agent may have taken over */
+	if (cJSON_IsNumber(pid) && (long)pid->valuedouble == (long)getpid())
+		(void)unlink(path);
+	cJSON_Delete(j);
+}

@@ -187,13 +187,56 @@ onboot_prepare(struct syncd *sd)
 		(void)pctconf_write_file_atomic(marker, "", 0, 0644, NULL);
 }
 
+/* the pod of a CT runs and is ready (manifests mode cannot see: yes) */
+static bool
+pod_running(struct syncd *sd, unsigned vmid)
+{
+	_cleanup_free_ char *name = xasprintf("ct-%u-0", vmid);
+	const cJSON *pod, *phase, *cs;
+
+	if (!sd->kube_mode)
+		return true;
+	pod = syncd_cache_get(sd, KIND_POD, name);
+	if (!pod || cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "metadata"),
+						      "deletionTimestamp"))
+		return false;
+	phase = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "status"), "phase");
+	cs = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "status"),
+					      "containerStatuses");
+	return cJSON_IsString(phase) && !strcmp(phase->valuestring, "Running") &&
+	       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(cs, 0), "ready"));
+}
+
+/*
+ * As Proxmox's startall: start one CT, wait until it runs (at most
+ * wait-timeout), then its up= seconds, then the next.
+ */
+static unsigned boot_wait;
+static long long boot_wait_up;
+static double boot_wait_until;
+
 static void
 onboot_step(struct syncd *sd)
 {
 	struct boot_item *it;
 	struct pctconf_lock lk = PCTCONF_LOCK_INIT;
 	_cleanup_error_ struct pct_error *err = NULL;
+	bool started = false;
 
+	if (boot_wait) {
+		bool up = pod_running(sd, boot_wait);
+
+		if (!up && syncd_now() < boot_wait_until) {
+			next_boot = syncd_now() + 0.25;
+			return;
+		}
+		if (!up)
+			syncd_log(sd, "CT %u: not running after %ld s; starting the next CT marked onboot",
+				  boot_wait, sd->settings->wait_timeout);
+		next_boot = syncd_now() + (up && boot_wait_up > 0 ? (double)boot_wait_up : 0);
+		boot_wait = 0;
+		return;
+	}
 	if (bootpos >= nboot || syncd_now() < next_boot)
 		return;
 	it = &boot_queue[bootpos++];
@@ -204,13 +247,19 @@ onboot_step(struct syncd *sd)
 		    pct_state_set_power(it->vmid, "running", &err) == 0) {
 			syncd_log(sd, "CT %u: starting (onboot)", it->vmid);
 			syncd_ct(sd, it->vmid, true)->dirty = true;
+			started = true;
 		}
 		cJSON_Delete(state);
 		pctconf_unlock(&lk);
 	}
 	if (err)
 		syncd_log(sd, "CT %u: onboot start failed: %s", it->vmid, err->msg);
-	next_boot = syncd_now() + (it->up > 0 ? (double)it->up : 0);
+	next_boot = syncd_now();
+	if (started && bootpos < nboot) {
+		boot_wait = it->vmid;
+		boot_wait_up = it->up;
+		boot_wait_until = syncd_now() + (double)sd->settings->wait_timeout;
+	}
 	if (bootpos == nboot) {
 		_cleanup_free_ char *marker = xasprintf("%s/onboot.done", sd->rundir);
 
@@ -483,6 +532,7 @@ main(int argc, char **argv)
 		onboot_prepare(&sd);
 	ret = loop(&sd);
 	syncd_log(&sd, "stopping");
+	syncd_heartbeat_remove(&sd);
 	free(boot_queue);
 out:
 	if (!sd.once)

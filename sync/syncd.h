@@ -119,6 +119,8 @@ const cJSON *syncd_cache_get(struct syncd *sd, enum syncd_kind k, const char *na
 void syncd_cache_release(struct syncd *sd);
 /* Restart ended watches; 0 on success. */
 int syncd_cache_rewatch(struct syncd *sd, struct pct_error **err);
+/* Ask discovery again whether VolumeSnapshots are served; follow a change. */
+bool syncd_snapshots_served(struct syncd *sd);
 
 /* reconcile.c */
 int syncd_reconcile_all(struct syncd *sd);
@@ -150,5 +152,6 @@ void syncd_print_diff(FILE *f, const char *title, const char *old_text, const ch
 void syncd_status_write(struct syncd *sd, struct ct *ct);
 void syncd_status_remove(struct syncd *sd, unsigned vmid);
 void syncd_heartbeat(struct syncd *sd);
+void syncd_heartbeat_remove(struct syncd *sd);
 
 #endif

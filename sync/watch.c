@@ -131,7 +131,14 @@ syncd_watch_drain(struct syncd *sd)
 		} else if (!syncd_is_state_name(ev->name, &vmid)) {
 			continue;
 		}
-		syncd_ct(sd, vmid, true)->dirty = true;
+		{
+			struct ct *ct = syncd_ct(sd, vmid, true);
+
+			/* a changed file or a new pct request is tried at once: the
+			 * backoff is for retrying the same input */
+			ct->dirty = true;
+			ct->next_attempt = 0;
+		}
 		syncd_debug(sd, "event %s on %s", inotifytools_event_to_str(ev->mask), ev->name);
 		n++;
 	}
