@@ -31,7 +31,7 @@ syncd_config () {
 		resync-interval = ${SYNCD_RESYNC:-300}
 		debounce-ms = 20
 		request-timeout = 10
-		wait-timeout = ${SYNCD_WAIT_TIMEOUT:-30}
+		wait-timeout = ${SYNCD_WAIT_TIMEOUT:-120}
 		snapshot-timeout = ${SYNCD_SNAPSHOT_TIMEOUT:-5}
 		storage local {
 			storage-class = "standard"
