@@ -179,7 +179,8 @@ onboot_prepare(struct syncd *sd)
 		boot_queue[nboot].up = up;
 		nboot++;
 	}
-	qsort(boot_queue, nboot, sizeof(*boot_queue), cmp_boot);
+	if (nboot) /* boot_queue is NULL then: qsort(NULL, 0) is undefined */
+		qsort(boot_queue, nboot, sizeof(*boot_queue), cmp_boot);
 	next_boot = syncd_now();
 	if (nboot)
 		syncd_log(sd, "starting %zu CT(s) marked onboot", nboot);

@@ -17,6 +17,11 @@ b = d[-1].get("body") if d else None
 print(b.get("gracePeriodSeconds", "none") if isinstance(b, dict) else "none")' "$1"
 }
 
+# log_count_is N REGEX: the agent logged N lines matching REGEX
+log_count_is () {
+	test "$(grep -c "$2" "$TRASH/syncd.log")" = "$1"
+}
+
 # onboot_order: the CTs the agent started at boot, in order, one line
 onboot_order () {
 	sed -n "s/^corral-syncd: CT \([0-9]*\): starting (onboot)$/\1/p" "$TRASH/syncd.log" |
@@ -64,10 +69,11 @@ syncd_stop
 syncd_start || exit 1
 
 test_expect_success 'onboot runs once per boot: an agent restart starts nothing' '
-	wait_for 60 test "$(grep -c "connected to" "$TRASH/syncd.log")" = 2 &&
+	wait_for 60 log_count_is 2 "connected to" &&
 	wait_for 60 status_is 111 stopped &&
 	sleep 2 &&
 	status_is 111 stopped && status_is 110 stopped && status_is 112 stopped &&
+	log_count_is 1 "CT(s) marked onboot" &&
 	test "$(onboot_order)" = "111 110 112 "
 '
 
