@@ -6,7 +6,9 @@
  * One documented exception, shared with Proxmox's writer: env is written
  * as one "lxc.environment.runtime: <piece>" line per NUL-separated piece, and
  * the next read trims blanks around each piece. A piece with blanks at an
- * edge (from "env: " or a NUL byte inside a value) therefore changes once.
+ * edge (from "env: " or a NUL byte inside a value) therefore changes once,
+ * and so does an env with empty pieces (leading, trailing or doubled NULs:
+ * split(/\0+/) drops them; an env of NULs only writes no line at all).
  * The same holds for a [pve:pending] section whose only content is a
  * description of empty comment lines ("#"): Proxmox writes the header but no
  * line, and the next read finds the section empty.
@@ -29,7 +31,13 @@ env_edge_blank(const struct pctconf_section *s)
 {
 	size_t i;
 
+	/* empty pieces: split(/\0+/) drops them, so the env shrinks once */
+	if (s->env && s->env_len &&
+	    (s->env[0] == '\0' || s->env[s->env_len - 1] == '\0'))
+		return 1;
 	for (i = 0; s->env && i < s->env_len; i++) {
+		if (i + 1 < s->env_len && s->env[i] == '\0' && s->env[i + 1] == '\0')
+			return 1;
 		int start = i == 0 || s->env[i - 1] == '\0';
 		int end = i + 1 == s->env_len || s->env[i + 1] == '\0';
 
