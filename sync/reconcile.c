@@ -374,6 +374,25 @@ cached_of(struct syncd *sd, enum syncd_kind k, unsigned vmid, const cJSON ***out
 	return n;
 }
 
+/* Does the cluster hold anything of this CT (orphan PVCs included)? */
+static bool
+has_objects(struct syncd *sd, unsigned vmid)
+{
+	int k;
+
+	if (!sd->kube_mode)
+		return false;
+	for (k = 0; k < KIND_MAX; k++) {
+		const cJSON **objs;
+		size_t n = cached_of(sd, (enum syncd_kind)k, vmid, &objs);
+
+		free(objs);
+		if (n)
+			return true;
+	}
+	return false;
+}
+
 /* ---- observed status ---- */
 
 static void
@@ -637,6 +656,7 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 	int ret = 0;
 
 	ct->dirty = false;
+	syncd_log_ct_pass(ct);
 	if (pct_read_file(path, PCTCONF_MAX_FILE_SIZE, &raw, &rawlen) < 0) {
 		if (errno != ENOENT)
 			return pct_error_errno(err, errno, "unable to read '%s'", path);
@@ -939,11 +959,16 @@ run(struct syncd *sd, bool all)
 			sd->converged = false;
 		}
 	}
-	/* forget CTs that have neither a file nor objects any more */
+	/*
+	 * Forget CTs that have neither a file nor objects any more. One whose
+	 * PVCs stay (orphans) is remembered, with what was logged about it: the
+	 * next full pass would find it again by their label and log it anew.
+	 */
 	for (i = 0; i < sd->ncts;) {
 		struct ct *ct = &sd->cts[i];
 
-		if (!ct->has_file && !ct->dirty && !sd->mass_delete_blocked) {
+		if (!ct->has_file && !ct->dirty && !sd->mass_delete_blocked &&
+		    !has_objects(sd, ct->vmid)) {
 			syncd_ct_release(ct);
 			memmove(ct, ct + 1, (sd->ncts - i - 1) * sizeof(*ct));
 			sd->ncts--;

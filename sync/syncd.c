@@ -65,6 +65,29 @@ syncd_debug(struct syncd *sd, const char *fmt, ...)
 	va_end(ap);
 }
 
+static bool
+strv_has(char *const *v, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i], s))
+			return true;
+	return false;
+}
+
+static void
+strv_clear(char ***v, size_t *n)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		free((*v)[i]);
+	free(*v);
+	*v = NULL;
+	*n = 0;
+}
+
 void
 syncd_log_ct(struct syncd *sd, struct ct *ct, const char *fmt, ...)
 {
@@ -74,21 +97,37 @@ syncd_log_ct(struct syncd *sd, struct ct *ct, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	/* once per change of state: no log floods while a CT keeps failing */
-	if (ct->logged && !strcmp(ct->logged, msg)) {
+	/*
+	 * Once per change of state: no log floods while a CT keeps failing, nor
+	 * when a pass has several messages (comparing with the last one only
+	 * would print two alternating messages at every pass).
+	 */
+	if (strv_has(ct->logged_now, ct->nlogged_now, msg)) {
 		free(msg);
 		return;
 	}
-	syncd_log(sd, "%s", msg);
-	free(ct->logged);
-	ct->logged = msg;
+	if (!strv_has(ct->logged, ct->nlogged, msg))
+		syncd_log(sd, "%s", msg);
+	ct->logged_now = xrealloc(ct->logged_now, (ct->nlogged_now + 1) * sizeof(char *));
+	ct->logged_now[ct->nlogged_now++] = msg;
+}
+
+void
+syncd_log_ct_pass(struct ct *ct)
+{
+	strv_clear(&ct->logged, &ct->nlogged);
+	ct->logged = ct->logged_now;
+	ct->nlogged = ct->nlogged_now;
+	ct->logged_now = NULL;
+	ct->nlogged_now = 0;
 }
 
 void
 syncd_ct_release(struct ct *ct)
 {
 	free(ct->error);
-	free(ct->logged);
+	strv_clear(&ct->logged, &ct->nlogged);
+	strv_clear(&ct->logged_now, &ct->nlogged_now);
 	free(ct->power);
 	free(ct->applied_hashes);
 	free(ct->last_status);

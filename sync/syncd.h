@@ -60,7 +60,10 @@ struct ct {
 	unsigned failures;	 /* consecutive failures, for backoff */
 	double next_attempt;	 /* monotonic seconds */
 	char *error;		 /* the last error, for status */
-	char *logged;		 /* the last message logged (no log floods) */
+	char **logged;		 /* messages logged at the CT's previous pass (no log floods) */
+	size_t nlogged;
+	char **logged_now;	 /* messages of the current pass */
+	size_t nlogged_now;
 	char *power;		 /* desired: running | stopped */
 	bool refused;
 	bool invalid;		 /* the file does not validate: last good state kept */
@@ -96,8 +99,13 @@ struct syncd {
 /* Logging: stderr, one line, "corral-syncd: CT <id>: message". */
 void syncd_log(struct syncd *sd, const char *fmt, ...) _printf_(2, 3);
 void syncd_debug(struct syncd *sd, const char *fmt, ...) _printf_(2, 3);
-/* Log for a CT only when the message differs from the last one logged for it. */
+/*
+ * Log for a CT once per change of state: a message the CT's previous pass
+ * (or this one) already logged is not repeated, however many messages a pass
+ * has. syncd_log_ct_pass() starts a pass.
+ */
 void syncd_log_ct(struct syncd *sd, struct ct *ct, const char *fmt, ...) _printf_(3, 4);
+void syncd_log_ct_pass(struct ct *ct);
 
 struct ct *syncd_ct(struct syncd *sd, unsigned vmid, bool create);
 double syncd_now(void);
