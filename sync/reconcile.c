@@ -901,21 +901,57 @@ add_manifest_cts(struct syncd *sd)
 }
 
 /*
+ * Would removing this CT (its file is gone) delete something: objects other
+ * than its PVCs, or its manifest? A CT of which only PVCs are left (kept on
+ * purpose when its file went) has nothing left to lose.
+ */
+static bool
+removal_pending(struct syncd *sd, const struct ct *ct)
+{
+	static const enum syncd_kind kinds[] = {KIND_STATEFULSET, KIND_SERVICE, KIND_CONFIGMAP,
+						KIND_SECRET};
+	size_t k;
+
+	if (!sd->kube_mode) {
+		_cleanup_free_ char *path =
+			xasprintf("%s/ct-%u.yaml", sd->settings->manifest_dir, ct->vmid);
+
+		return access(path, F_OK) == 0;
+	}
+	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
+		const cJSON **objs;
+		size_t n = cached_of(sd, kinds[k], ct->vmid, &objs);
+
+		free(objs);
+		if (n)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Refuse to delete when most CTs lose their file at once: an unmounted or
  * emptied config directory must not empty the cluster. Counted against
  * every CT the agent knows (files, and objects in the cluster or manifest
- * directory), so a restart of the agent does not lift the guard; pct
- * destroy keeps the file until the agent is done and is never blocked.
+ * directory), so a restart of the agent does not lift the guard; CTs of
+ * which only orphan PVCs are left count neither way (they were removed
+ * before). pct destroy keeps the file until the agent is done and is never
+ * blocked.
  */
 static void
 mass_delete_guard(struct syncd *sd, bool dir_ok)
 {
-	size_t i, gone = 0, known = sd->ncts;
+	size_t i, gone = 0, known = 0;
 	bool block;
 
-	for (i = 0; i < sd->ncts; i++)
-		if (!sd->cts[i].has_file)
+	for (i = 0; i < sd->ncts; i++) {
+		if (sd->cts[i].has_file) {
+			known++;
+		} else if (removal_pending(sd, &sd->cts[i])) {
+			known++;
 			gone++;
+		}
+	}
 	block = gone > 0 && !sd->allow_mass_delete && (!dir_ok || (gone >= 2 && gone * 2 > known));
 	if (block && !sd->mass_delete_blocked) {
 		if (!dir_ok)
