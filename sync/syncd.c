@@ -414,11 +414,12 @@ loop(struct syncd *sd)
 	double next_heartbeat = syncd_now() + 10;
 	double debounce = (double)sd->settings->debounce_ms / 1000.0;
 	double dirty_since = 0;
+	double last_check = syncd_now();
 
 	while (!sd->stop) {
 		double now = syncd_now(), deadline = next_resync;
 		size_t i;
-		bool any_dirty = false, retry_due = false;
+		bool any_dirty = false, retry_due = false, full;
 
 		for (i = 0; i < sd->ncts; i++) {
 			if (!sd->cts[i].dirty)
@@ -439,20 +440,26 @@ loop(struct syncd *sd)
 			deadline = next_heartbeat;
 		if (bootpos < nboot && next_boot < deadline)
 			deadline = next_boot;
+		if (last_check + syncd_watch_check_interval() < deadline)
+			deadline = last_check + syncd_watch_check_interval();
 		wait_events(sd, deadline);
 		if (sd->stop)
 			break;
 		if (syncd_watch_drain(sd) && !dirty_since)
 			dirty_since = syncd_now();
 		now = syncd_now();
+		last_check = now;
+		/* the config directory appeared, went or was replaced: read everything */
+		full = syncd_watch_check(sd);
 		if (sd->kube_mode) {
 			_cleanup_error_ struct pct_error *err = NULL;
 
 			if (syncd_cache_rewatch(sd, &err) < 0)
 				syncd_log(sd, "%s", err->msg);
 		}
-		if (now >= next_resync) {
-			syncd_debug(sd, "periodic resync");
+		if (now >= next_resync || full) {
+			if (now >= next_resync)
+				syncd_debug(sd, "periodic resync");
 			(void)syncd_reconcile_all(sd);
 			next_resync = now + (double)sd->settings->resync_interval;
 			dirty_since = 0;

@@ -116,6 +116,14 @@ int syncd_watch_fd(void);
 /* Drain pending inotify events, marking CTs dirty; returns the number seen. */
 size_t syncd_watch_drain(struct syncd *sd);
 void syncd_watch_close(void);
+/*
+ * Has the config directory appeared, gone or been replaced since it was
+ * watched? Then it is watched again and true is returned: read every config.
+ * Call it at every wake-up, and at least every syncd_watch_check_interval()
+ * seconds.
+ */
+bool syncd_watch_check(struct syncd *sd);
+double syncd_watch_check_interval(void);
 bool syncd_is_conf_name(const char *name, unsigned *vmid);
 bool syncd_is_state_name(const char *name, unsigned *vmid);
 
