@@ -442,6 +442,12 @@ loop(struct syncd *sd)
 			deadline = next_boot;
 		if (last_check + syncd_watch_check_interval() < deadline)
 			deadline = last_check + syncd_watch_check_interval();
+		if (sd->kube_mode) {
+			double retry = syncd_cache_next_retry(sd);
+
+			if (retry && retry < deadline)
+				deadline = retry;
+		}
 		wait_events(sd, deadline);
 		if (sd->stop)
 			break;
@@ -451,12 +457,8 @@ loop(struct syncd *sd)
 		last_check = now;
 		/* the config directory appeared, went or was replaced: read everything */
 		full = syncd_watch_check(sd);
-		if (sd->kube_mode) {
-			_cleanup_error_ struct pct_error *err = NULL;
-
-			if (syncd_cache_rewatch(sd, &err) < 0)
-				syncd_log(sd, "%s", err->msg);
-		}
+		if (sd->kube_mode)
+			syncd_cache_rewatch(sd);
 		if (now >= next_resync || full) {
 			if (now >= next_resync)
 				syncd_debug(sd, "periodic resync");

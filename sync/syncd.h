@@ -47,6 +47,9 @@ struct cache_kind {
 	char *resource_version;
 	struct kube_watch *watch;
 	bool listed;
+	unsigned failures; /* consecutive failed watches or lists, for backoff */
+	bool list_failed;  /* a list failed since the last one that worked */
+	double retry_at;   /* monotonic seconds: when to list or watch again */
 };
 
 /* What the agent knows about one CT. */
@@ -90,6 +93,7 @@ struct syncd {
 	struct ct *cts;
 	size_t ncts, acts;
 	bool mass_delete_blocked;
+	bool api_trouble;	/* lists or watches keep failing: said once, until they work */
 	bool allow_mass_delete; /* --allow-mass-delete */
 	unsigned long passes;
 	bool converged; /* every CT of the last pass is in its desired state */
@@ -133,8 +137,14 @@ void syncd_cache_put(struct syncd *sd, enum syncd_kind k, const cJSON *obj);
 void syncd_cache_remove(struct syncd *sd, enum syncd_kind k, const char *name);
 const cJSON *syncd_cache_get(struct syncd *sd, enum syncd_kind k, const char *name);
 void syncd_cache_release(struct syncd *sd);
-/* Restart ended watches; 0 on success. */
-int syncd_cache_rewatch(struct syncd *sd, struct pct_error **err);
+/*
+ * Restart ended watches, with a fresh LIST where the cache may be stale (the
+ * connection was lost: the server may have restarted; 410 Gone). Failures
+ * back off per kind and are logged, once per outage.
+ */
+void syncd_cache_rewatch(struct syncd *sd);
+/* When syncd_cache_rewatch() has something to retry (monotonic), or 0. */
+double syncd_cache_next_retry(const struct syncd *sd);
 /* Ask discovery again whether VolumeSnapshots are served; follow a change. */
 bool syncd_snapshots_served(struct syncd *sd);
 
