@@ -356,11 +356,14 @@ static int
 connect_with(struct syncd *sd, const struct kube_config *kc, int *majorp, int *minorp,
 	     struct pct_error **err)
 {
+	static bool warned; /* once, not at every attempt to connect */
 	int major = 0, minor = 0, ret;
 
-	if (kc->insecure)
+	if (kc->insecure && !warned) {
 		syncd_log(sd, "warning: %s: insecure-skip-tls-verify is set; the API server's certificate is not checked",
 			  kc->source);
+		warned = true;
+	}
 	ret = kube_open(kc, sd->settings->request_timeout, &sd->kube, err);
 	if (ret < 0)
 		return ret;
@@ -381,6 +384,70 @@ connect_with(struct syncd *sd, const struct kube_config *kc, int *majorp, int *m
 	*majorp = major;
 	*minorp = minor;
 	return 0;
+}
+
+/* Sleep, woken early by SIGTERM/SIGINT (no SA_RESTART: nanosleep returns EINTR). */
+static void
+nap(struct syncd *sd, double seconds)
+{
+	double end = syncd_now() + seconds;
+
+	while (!sd->stop && syncd_now() < end) {
+		double left = end - syncd_now();
+		struct timespec ts = {.tv_sec = (time_t)left,
+				      .tv_nsec = (long)((left - (double)(time_t)left) * 1e9)};
+
+		(void)nanosleep(&ts, NULL);
+	}
+}
+
+/* An error reaching or using the API server (not a settings or kubeconfig error). */
+static bool
+api_error(const struct pct_error *err)
+{
+	return err && err->code >= KUBE_E_HTTP && err->code < KUBE_E_TRANSPORT + 1000;
+}
+
+/*
+ * Connect and fill the cache. A daemon that cannot reach the API server at
+ * start (the cluster boots after us, a network outage, a server refusing us
+ * for now) keeps trying with backoff, 1 s doubling to 30 s, and says so once
+ * per kind of failure (a connection error, an HTTP status: the texts differ
+ * in details such as libcurl's timings); --once and kubeconfig errors end at
+ * once.
+ */
+static int
+connect_and_sync(struct syncd *sd, struct pct_error **err)
+{
+	int said = 0;
+	double delay = 1;
+	int ret;
+
+	for (;;) {
+		ret = connect_cluster(sd, err);
+		if (ret == 0)
+			ret = syncd_cache_sync(sd, err);
+		if (ret == 0 || sd->once || !api_error(*err))
+			return ret;
+		if (said != (*err)->code) {
+			syncd_log(sd, "%s; retrying with backoff (up to 30 s)", (*err)->msg);
+			said = (*err)->code;
+		} else {
+			syncd_debug(sd, "%s; retrying in %.0f s", (*err)->msg, delay);
+		}
+		pct_error_free(err);
+		syncd_cache_release(sd);
+		if (sd->kube) {
+			kube_close(sd->kube);
+			sd->kube = NULL;
+		}
+		/* alive, only not connected: pct need not think the agent is gone */
+		syncd_heartbeat(sd);
+		nap(sd, delay);
+		if (sd->stop)
+			return pct_error_set(err, EINTR, "stopped before reaching the API server");
+		delay = delay * 2 > 30 ? 30 : delay * 2;
+	}
 }
 
 static int
@@ -554,9 +621,13 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (sd.kube_mode) {
-		ret = connect_cluster(&sd, &err);
-		if (ret == 0)
-			ret = syncd_cache_sync(&sd, &err);
+		ret = connect_and_sync(&sd, &err);
+		if (ret < 0 && sd.stop) {
+			syncd_log(&sd, "stopping");
+			syncd_heartbeat_remove(&sd);
+			ret = 0;
+			goto out;
+		}
 		if (ret < 0) {
 			fprintf(stderr, "corral-syncd: %s\n", err->msg);
 			ret = 2;
