@@ -185,7 +185,8 @@ first_problem(const struct pctconf *conf, size_t *count)
 			if (!first) {
 				_cleanup_free_ char *flat = one_line(msg.buf);
 
-				first = xasprintf("%s:%u: %s: %s", conf->path, v->line, v->key, flat);
+				first = xasprintf("%s:%u: %s: %s", conf->path, v->line, v->key,
+						  flat);
 			}
 			(*count)++;
 		}
@@ -685,8 +686,8 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 	problem = first_problem(conf, &nproblems);
 	if (problem) {
 		_cleanup_free_ char *msg =
-			nproblems > 1 ? xasprintf("%s (and %zu more problem%s; see pct lint)", problem,
-						  nproblems - 1, nproblems > 2 ? "s" : "")
+			nproblems > 1 ? xasprintf("%s (and %zu more problem%s; see pct lint)",
+						  problem, nproblems - 1, nproblems > 2 ? "s" : "")
 				      : xstrdup(problem);
 
 		/* keep the last good state; say where the file is wrong */
