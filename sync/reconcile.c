@@ -185,7 +185,8 @@ first_problem(const struct pctconf *conf, size_t *count)
 			if (!first) {
 				_cleanup_free_ char *flat = one_line(msg.buf);
 
-				first = xasprintf("%s:%u: %s: %s", conf->path, v->line, v->key, flat);
+				first = xasprintf("%s:%u: %s: %s", conf->path, v->line, v->key,
+						  flat);
 			}
 			(*count)++;
 		}
@@ -372,6 +373,25 @@ cached_of(struct syncd *sd, enum syncd_kind k, unsigned vmid, const cJSON ***out
 	}
 	*out = v;
 	return n;
+}
+
+/* Does the cluster hold anything of this CT (orphan PVCs included)? */
+static bool
+has_objects(struct syncd *sd, unsigned vmid)
+{
+	int k;
+
+	if (!sd->kube_mode)
+		return false;
+	for (k = 0; k < KIND_MAX; k++) {
+		const cJSON **objs;
+		size_t n = cached_of(sd, (enum syncd_kind)k, vmid, &objs);
+
+		free(objs);
+		if (n)
+			return true;
+	}
+	return false;
 }
 
 /* ---- observed status ---- */
@@ -637,6 +657,7 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 	int ret = 0;
 
 	ct->dirty = false;
+	syncd_log_ct_pass(ct);
 	if (pct_read_file(path, PCTCONF_MAX_FILE_SIZE, &raw, &rawlen) < 0) {
 		if (errno != ENOENT)
 			return pct_error_errno(err, errno, "unable to read '%s'", path);
@@ -665,8 +686,8 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 	problem = first_problem(conf, &nproblems);
 	if (problem) {
 		_cleanup_free_ char *msg =
-			nproblems > 1 ? xasprintf("%s (and %zu more problem%s; see pct lint)", problem,
-						  nproblems - 1, nproblems > 2 ? "s" : "")
+			nproblems > 1 ? xasprintf("%s (and %zu more problem%s; see pct lint)",
+						  problem, nproblems - 1, nproblems > 2 ? "s" : "")
 				      : xstrdup(problem);
 
 		/* keep the last good state; say where the file is wrong */
@@ -881,21 +902,57 @@ add_manifest_cts(struct syncd *sd)
 }
 
 /*
+ * Would removing this CT (its file is gone) delete something: objects other
+ * than its PVCs, or its manifest? A CT of which only PVCs are left (kept on
+ * purpose when its file went) has nothing left to lose.
+ */
+static bool
+removal_pending(struct syncd *sd, const struct ct *ct)
+{
+	static const enum syncd_kind kinds[] = {KIND_STATEFULSET, KIND_SERVICE, KIND_CONFIGMAP,
+						KIND_SECRET};
+	size_t k;
+
+	if (!sd->kube_mode) {
+		_cleanup_free_ char *path =
+			xasprintf("%s/ct-%u.yaml", sd->settings->manifest_dir, ct->vmid);
+
+		return access(path, F_OK) == 0;
+	}
+	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
+		const cJSON **objs;
+		size_t n = cached_of(sd, kinds[k], ct->vmid, &objs);
+
+		free(objs);
+		if (n)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Refuse to delete when most CTs lose their file at once: an unmounted or
  * emptied config directory must not empty the cluster. Counted against
  * every CT the agent knows (files, and objects in the cluster or manifest
- * directory), so a restart of the agent does not lift the guard; pct
- * destroy keeps the file until the agent is done and is never blocked.
+ * directory), so a restart of the agent does not lift the guard; CTs of
+ * which only orphan PVCs are left count neither way (they were removed
+ * before). pct destroy keeps the file until the agent is done and is never
+ * blocked.
  */
 static void
 mass_delete_guard(struct syncd *sd, bool dir_ok)
 {
-	size_t i, gone = 0, known = sd->ncts;
+	size_t i, gone = 0, known = 0;
 	bool block;
 
-	for (i = 0; i < sd->ncts; i++)
-		if (!sd->cts[i].has_file)
+	for (i = 0; i < sd->ncts; i++) {
+		if (sd->cts[i].has_file) {
+			known++;
+		} else if (removal_pending(sd, &sd->cts[i])) {
+			known++;
 			gone++;
+		}
+	}
 	block = gone > 0 && !sd->allow_mass_delete && (!dir_ok || (gone >= 2 && gone * 2 > known));
 	if (block && !sd->mass_delete_blocked) {
 		if (!dir_ok)
@@ -939,11 +996,16 @@ run(struct syncd *sd, bool all)
 			sd->converged = false;
 		}
 	}
-	/* forget CTs that have neither a file nor objects any more */
+	/*
+	 * Forget CTs that have neither a file nor objects any more. One whose
+	 * PVCs stay (orphans) is remembered, with what was logged about it: the
+	 * next full pass would find it again by their label and log it anew.
+	 */
 	for (i = 0; i < sd->ncts;) {
 		struct ct *ct = &sd->cts[i];
 
-		if (!ct->has_file && !ct->dirty && !sd->mass_delete_blocked) {
+		if (!ct->has_file && !ct->dirty && !sd->mass_delete_blocked &&
+		    !has_objects(sd, ct->vmid)) {
 			syncd_ct_release(ct);
 			memmove(ct, ct + 1, (sd->ncts - i - 1) * sizeof(*ct));
 			sd->ncts--;
