@@ -434,6 +434,7 @@ loop(struct syncd *sd)
 	return 0;
 }
 
+#ifndef SYNCD_NO_MAIN /* the fuzz targets link the agent without its main() */
 int
 main(int argc, char **argv)
 {
@@ -552,3 +553,4 @@ out:
 	corral_settings_free(sd.settings);
 	return ret;
 }
+#endif /* SYNCD_NO_MAIN */
