@@ -223,6 +223,30 @@ pctconf_create_file(const char *path, const void *data, size_t len, mode_t mode,
 	return 0;
 }
 
+/* Is pid a process that can still write? A zombie (killed, not yet reaped) cannot. */
+static bool
+process_alive(pid_t pid)
+{
+	char path[64], buf[512], *close_paren;
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return false;
+	/* Linux: the state follows the command name in parentheses */
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno != ENOENT;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	close_paren = strrchr(buf, ')');
+	return !(close_paren && close_paren[1] == ' ' &&
+		 (close_paren[2] == 'Z' || close_paren[2] == 'X'));
+}
+
 void
 pctconf_remove_stale_temps(const char *dir, const char *base)
 {
@@ -241,8 +265,8 @@ pctconf_remove_stale_temps(const char *dir, const char *base)
 			continue;
 		if (!tail || strncmp(tail, ".tmp.", 5) || !pct_parse_uint(tail + 5, 1, INT_MAX, &pid))
 			continue;
-		/* a writer that is still there (or that we may not signal) keeps its file */
-		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		/* a writer that is still there keeps its file */
+		if (process_alive((pid_t)pid))
 			continue;
 		(void)unlinkat(dirfd(d), de->d_name, 0);
 	}

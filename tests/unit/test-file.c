@@ -445,6 +445,21 @@ stale_temps(void)
 	ok(exists(notpid), "a name without a pid after .tmp. is kept");
 	pctconf_remove_stale_temps(dir, NULL);
 	ok(!exists(other) && exists(mine) && exists(notpid), "base NULL: every dead writer's");
+	{
+		/* killed but not yet reaped (its parent was killed too): it writes no more */
+		pid_t z = fork();
+		char zname[64];
+
+		if (z == 0)
+			_exit(0);
+		snprintf(zname, sizeof(zname), "300.conf.tmp.%ld", (long)z);
+		touch(zname);
+		usleep(100000);
+		ok(kill(z, 0) == 0, "a zombie is still there for kill(2)");
+		pctconf_remove_stale_temps(dir, "300.conf");
+		ok(!exists(zname), "but the temp file of a zombie is removed");
+		(void)waitpid(z, NULL, 0);
+	}
 
 	/* pctconf_save cleans up after the writer it replaces */
 	touch(gone);
