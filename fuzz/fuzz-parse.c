@@ -8,8 +8,9 @@
  * the next read trims blanks around each piece. A piece with blanks at an
  * edge (from "env: " or a NUL byte inside a value) therefore changes once.
  * The same holds for a [pve:pending] section whose only content is a
- * description of empty comment lines ("#"): Proxmox writes the header but no
- * line, and the next read finds the section empty.
+ * description of empty comment lines ("#"), or an empty env
+ * ("lxc.environment.runtime: " with nothing after it): Proxmox writes the
+ * header but no line, and the next read finds the section empty.
  * Such inputs must converge within two more rounds: a pending section whose
  * only key is such an env becomes an empty "[pve:pending]" header first
  * (Proxmox writes the header for a non-empty hash, then no line for the
@@ -52,13 +53,27 @@ pending_only_blank_description(const struct pctconf_section *s)
 	return 1;
 }
 
+/* a pending section whose only content is an env the writer prints as no line ("env: ") */
+static int
+pending_only_silent_env(const struct pctconf_section *s)
+{
+	size_t i;
+
+	if (!s->env || s->nvals || s->description || s->nlxc)
+		return 0;
+	for (i = 0; i < s->env_len; i++)
+		if (s->env[i] != '\0')
+			return 0;
+	return 1;
+}
+
 static int
 env_quirk(const struct pctconf *c)
 {
 	size_t i;
 
 	if (env_edge_blank(&c->main) || env_edge_blank(&c->pending) ||
-	    pending_only_blank_description(&c->pending))
+	    pending_only_blank_description(&c->pending) || pending_only_silent_env(&c->pending))
 		return 1;
 	for (i = 0; i < c->nsnaps; i++)
 		if (env_edge_blank(c->snaps[i]))
