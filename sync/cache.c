@@ -96,32 +96,33 @@ struct watch_ctx {
 
 static struct watch_ctx watch_ctx[KIND_MAX];
 
-static void
-on_event(const char *type, const cJSON *o, void *arg)
+void
+syncd_cache_event(struct syncd *sd, enum syncd_kind k, const char *type, const cJSON *o)
 {
-	struct watch_ctx *wc = arg;
-	struct syncd *sd = wc->sd;
 	const char *rv = meta_str(o, "resourceVersion");
+	const char *name = meta_str(o, "name");
 	unsigned vmid = object_vmid(o);
 
 	if (!strcmp(type, "ERROR")) {
 		/* 410 Gone and friends: the watch ends; the next rewatch re-lists */
-		sd->cache[wc->kind].listed = false;
+		sd->cache[k].listed = false;
 		return;
 	}
 	if (rv) {
-		free(sd->cache[wc->kind].resource_version);
-		sd->cache[wc->kind].resource_version = xstrdup(rv);
+		free(sd->cache[k].resource_version);
+		sd->cache[k].resource_version = xstrdup(rv);
 	}
-	sd->cache[wc->kind].failures = 0;
+	sd->cache[k].failures = 0;
 	api_back(sd);
 	if (!strcmp(type, "BOOKMARK"))
 		return;
+	if (!name)
+		return;
 	if (!strcmp(type, "DELETED"))
-		syncd_cache_remove(sd, wc->kind, meta_str(o, "name"));
+		syncd_cache_remove(sd, k, name);
 	else
-		syncd_cache_put(sd, wc->kind, o);
-	syncd_debug(sd, "watch %s %s %s", type, syncd_kinds[wc->kind].kind, meta_str(o, "name"));
+		syncd_cache_put(sd, k, o);
+	syncd_debug(sd, "watch %s %s %s", type, syncd_kinds[k].kind, name);
 	/* an observed change is a reason to look at the CT again (status, drift) */
 	if (vmid)
 		syncd_ct(sd, vmid, true)->dirty = true;
@@ -150,6 +151,14 @@ mark_changed(struct syncd *sd, const cJSON *old, const cJSON *new)
 		if (vmid && !cJSON_GetObjectItemCaseSensitive(old, it->string))
 			syncd_ct(sd, vmid, true)->dirty = true;
 	}
+}
+
+static void
+on_event(const char *type, const cJSON *o, void *arg)
+{
+	struct watch_ctx *wc = arg;
+
+	syncd_cache_event(wc->sd, wc->kind, type, o);
 }
 
 static int

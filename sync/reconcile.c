@@ -658,11 +658,29 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 
 	ct->dirty = false;
 	syncd_log_ct_pass(ct);
-	if (pct_read_file(path, PCTCONF_MAX_FILE_SIZE, &raw, &rawlen) < 0) {
-		if (errno != ENOENT)
-			return pct_error_errno(err, errno, "unable to read '%s'", path);
-		ct->has_file = false;
-		return remove_ct(sd, ct, err);
+	/* never through a symbolic link: it could name any file of the host */
+	if (pct_read_file_nofollow(path, PCTCONF_MAX_FILE_SIZE, &raw, &rawlen) < 0) {
+		int e = errno;
+
+		if (e == ENOENT) {
+			ct->has_file = false;
+			return remove_ct(sd, ct, err);
+		}
+		if (e == ELOOP)
+			problem = xasprintf("'%s' is a symbolic link; config files must be regular files",
+					    path);
+		else if (e == EISDIR)
+			problem = xasprintf("'%s' is a directory, not a config file", path);
+		else if (e == EINVAL)
+			problem = xasprintf("'%s' is not a regular file", path);
+		else if (e == EFBIG)
+			problem = xasprintf("unable to read file '%s' - larger than %u MiB", path,
+					    PCTCONF_MAX_FILE_SIZE >> 20);
+		else {
+			/* EACCES, EIO...: try again later, like any failure */
+			backoff(sd, ct);
+			return pct_error_errno(err, e, "unable to read '%s'", path);
+		}
 	}
 	ct->has_file = true;
 	state_load(sd, ct->vmid, &st);
@@ -670,6 +688,13 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 		load_restart_done(sd, ct);
 	free(ct->power);
 	ct->power = xstrdup(st.power);
+	if (problem) {
+		/* not a file the agent may act on: keep the last good state */
+		ct->invalid = true;
+		set_error(ct, problem);
+		syncd_log_ct(sd, ct, "CT %u: %s; keeping the last good state", ct->vmid, problem);
+		goto status;
+	}
 	conf = pctconf_parse(path, ct->vmid, raw, rawlen);
 	lock = pctconf_get(&conf->main, "lock");
 	if (lock && !strcmp(lock, "destroyed") && st.destroy) {

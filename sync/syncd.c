@@ -549,6 +549,7 @@ loop(struct syncd *sd)
 	return 0;
 }
 
+#ifndef SYNCD_NO_MAIN /* the fuzz targets link the agent without its main() */
 int
 main(int argc, char **argv)
 {
@@ -641,8 +642,16 @@ main(int argc, char **argv)
 		ret = 2;
 		goto out;
 	}
-	if (!sd.dry_run)
+	if (!sd.dry_run) {
+		/* what an agent killed mid-write (SIGKILL, a crash) left: only we write here */
+		_cleanup_free_ char *ctdir = xasprintf("%s/ct", sd.rundir);
+
+		pctconf_remove_stale_temps(sd.rundir, NULL);
+		pctconf_remove_stale_temps(ctdir, NULL);
+		if (!sd.kube_mode)
+			pctconf_remove_stale_temps(sd.settings->manifest_dir, NULL);
 		syncd_heartbeat(&sd);
+	}
 	ret = syncd_reconcile_all(&sd);
 	if (sd.once) {
 		ret = sd.converged && ret == 0 ? 0 : 1;
@@ -671,3 +680,4 @@ out:
 	corral_settings_free(sd.settings);
 	return ret;
 }
+#endif /* SYNCD_NO_MAIN */

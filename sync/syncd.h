@@ -134,6 +134,8 @@ bool syncd_is_state_name(const char *name, unsigned *vmid);
 /* cache.c */
 int syncd_cache_sync(struct syncd *sd, struct pct_error **err);
 void syncd_cache_put(struct syncd *sd, enum syncd_kind k, const cJSON *obj);
+/* One watch event (type, object as the server sent it) of kind k into the cache. */
+void syncd_cache_event(struct syncd *sd, enum syncd_kind k, const char *type, const cJSON *obj);
 void syncd_cache_remove(struct syncd *sd, enum syncd_kind k, const char *name);
 const cJSON *syncd_cache_get(struct syncd *sd, enum syncd_kind k, const char *name);
 void syncd_cache_release(struct syncd *sd);
