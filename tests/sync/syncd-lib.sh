@@ -76,6 +76,18 @@ agent_stop () {
 	fi
 }
 
+# agent_kill: SIGKILL to the daemon, and wait until it is gone
+agent_kill () {
+	_ak_pid=$(agent_pid)
+	[ -n "$_ak_pid" ] || return 0
+	kill -KILL "$_ak_pid" 2>/dev/null
+	while [ ! -s "$AGENT_RCFILE" ]; do
+		sleep 0.05
+	done
+	rm -f "$AGENT_PIDFILE" "$AGENT_RCFILE"
+	cat "$AGENT_LOG" >>"$SYNCD_ALL"
+}
+
 agent_running () {
 	_ar_pid=$(agent_pid)
 	[ -n "$_ar_pid" ] && kill -0 "$_ar_pid" 2>/dev/null

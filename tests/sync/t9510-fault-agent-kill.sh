@@ -100,9 +100,7 @@ while read -r d; do
 	change $k
 	agent_start --debug
 	sleep "$d"
-	kill -KILL "$AGENT_PID" 2>/dev/null
-	wait "$AGENT_PID" 2>/dev/null
-	AGENT_PID=
+	agent_kill
 	# where the kill landed, as far as the log tells
 	if ! grep -q "connected to" "$AGENT_LOG"; then
 		early=$((early + 1))

@@ -247,6 +247,7 @@ test_expect_success 'credentials never in logs, status files or pct output' '
 	wait_log "connected to" &&
 	set_power 110 running &&
 	wait_for "fake_api GET /api/v1/namespaces/default/pods/ct-110-0 >/dev/null && test \$(fake_status) = 200" &&
+	cat "$CORRAL_RUNDIR/syncd.heartbeat" >>pct.out &&
 	agent_stop &&
 	cat "$AGENT_LOG" >>pct.out &&
 	for v in config status pending; do pct $v 110 >>pct.out 2>&1; done &&
@@ -256,7 +257,7 @@ test_expect_success 'credentials never in logs, status files or pct output' '
 	sed "s/token: .*/token: not-$FAKE_TOKEN-either/" kc >kc-wrong &&
 	test_must_fail syncd --once --debug --config wrong.conf 2>>pct.out &&
 	grep -q "unauthorized" pct.out &&
-	cat "$CORRAL_RUNDIR"/ct/*.status "$CORRAL_RUNDIR/syncd.heartbeat" >>pct.out &&
+	cat "$CORRAL_RUNDIR"/ct/*.status >>pct.out &&
 	fake_api GET /api/v1/namespaces/default/secrets/ct-110-secrets >secret.json &&
 	test "$(fake_status)" = 200 &&
 	test "$(jsonq_raw secret.json "d[\"data\"][\"password\"]" | base64 -d)" = "$hash" &&
