@@ -7,10 +7,13 @@
  * (or the --snapname section) without unusedN, snapshots, parent, snaptime,
  * snapstate, pending and template, with every netN given a new hwaddr, and
  * every volume a new volume id. Bind and device mount points are refused.
- * corral-syncd creates the new PVCs: cloned from the source PVCs, or
- * restored from the snapshot's VolumeSnapshots with --snapname, in another
- * StorageClass with --storage (full clones only). A failed clone removes
- * the new CT again and unlocks the source.
+ * corral-syncd creates the new PVCs: cloned from the source PVCs (full),
+ * restored from the snapshot's VolumeSnapshots with --snapname, or, for a
+ * linked clone of a template (the default for templates), restored from
+ * the template's base VolumeSnapshots, which the first linked clone makes.
+ * --storage (full clones only) puts them in another StorageClass. A linked
+ * clone of a CT that is not a template needs --snapname, as on Proxmox's
+ * storages. A failed clone removes the new CT again and unlocks the source.
  */
 #include "config.h"
 
@@ -147,6 +150,45 @@ build_clone(const struct pctconf_section *src, struct pctconf *dst, const char *
 	return 0;
 }
 
+/*
+ * A linked clone comes from a snapshot: the --snapname one, or a template's
+ * base snapshot. The current state of a CT that is not a template has none,
+ * and Proxmox's storages say so for the first volume in key order.
+ */
+static int
+check_linked(const struct pctconf_section *src, struct pct_error **err)
+{
+	const char *first = NULL, *firstvol = NULL;
+	size_t i;
+
+	for (i = 0; i < src->nvals; i++) {
+		const char *k = src->vals[i].key;
+
+		if (is_mountpoint(k) && (!first || strcmp(k, first) < 0)) {
+			first = k;
+			firstvol = src->vals[i].value;
+		}
+	}
+	if (first) {
+		const struct pctconf_key *row = pctconf_key_lookup(first, NULL);
+		struct pctconf_props p;
+		struct strbuf msg = STRBUF_INIT;
+		int ret = 0;
+
+		if (pctconf_props_parse(row->props, firstvol, &p, &msg, NULL) < 0) {
+			strbuf_release(&msg);
+			return 0; /* build_clone says what is wrong with it */
+		}
+		firstvol = pctconf_props_get(&p, "volume");
+		if (firstvol && pctconf_classify_mountpoint(firstvol) == PCTCONF_MP_VOLUME)
+			ret = pct_error_set(err, PCT_E_REFUSED,
+					    "Linked clone feature for '%s' is not available", firstvol);
+		pctconf_props_release(&p);
+		return ret;
+	}
+	return 0;
+}
+
 static int
 set_source_lock(unsigned vmid, bool set, struct pct_error **err)
 {
@@ -233,6 +275,10 @@ cmd_clone_exec(struct pct_args *args, struct pct_error **err)
 			ret = pct_error_set(err, PCT_E_NOENT, "snapshot '%s' does not exist", snapname);
 			goto fail;
 		}
+	} else if (!full && !pctconf_value_true(pctconf_get(&src->main, "template"))) {
+		ret = check_linked(&src->main, err);
+		if (ret < 0)
+			goto fail;
 	}
 	/* claim the new ID */
 	path = pctconf_path(NULL, newid);

@@ -6,7 +6,8 @@
  * relative; no unit means bytes, as in Proxmox. Shrinking and the same size
  * are refused with Proxmox's messages. When the agent runs, pct waits until
  * it applied the change and reports what the cluster said (a StorageClass
- * without expansion, for instance).
+ * without expansion, for instance); when the cluster refuses, the file gets
+ * its old size back, as Proxmox writes the file only after the resize.
  */
 #include "config.h"
 
@@ -69,6 +70,29 @@ wait_applied(unsigned vmid, const char *digest, struct pct_error **err)
 			     pct_wait_timeout());
 }
 
+/*
+ * The cluster refused the new size (a StorageClass without expansion):
+ * Proxmox resizes the volume before it writes the file, so the file keeps
+ * the old size. Put it back, unless someone changed the file since.
+ */
+static void
+restore_size(unsigned vmid, const char *disk, const char *oldvalue, const char *newdigest)
+{
+	_cleanup_(pctconf_freep) struct pctconf *conf = NULL;
+	_cleanup_error_ struct pct_error *e2 = NULL;
+	struct pctconf_lock lk = PCTCONF_LOCK_INIT;
+
+	if (pct_lock(vmid, &lk, &e2) < 0)
+		return;
+	if (pct_load(vmid, &conf, &e2) == 0 && !strcmp(pctconf_digest(conf), newdigest)) {
+		pctconf_set(&conf->main, disk, oldvalue);
+		(void)pct_save(conf, &e2);
+	}
+	pctconf_unlock(&lk);
+	if (e2)
+		pct_warn("%s", e2->msg);
+}
+
 static int
 cmd_resize_exec(struct pct_args *args, struct pct_error **err)
 {
@@ -82,7 +106,7 @@ cmd_resize_exec(struct pct_args *args, struct pct_error **err)
 	struct strbuf msg = STRBUF_INIT;
 	unsigned long long cur, req, next;
 	const char *value, *vol, *cursz;
-	_cleanup_free_ char *printed = NULL, *bytes = NULL, *newdigest = NULL;
+	_cleanup_free_ char *printed = NULL, *bytes = NULL, *newdigest = NULL, *oldvalue = NULL;
 	bool relative = size[0] == '+';
 	int ret;
 
@@ -132,6 +156,7 @@ cmd_resize_exec(struct pct_args *args, struct pct_error **err)
 		goto out;
 	}
 	value = pctconf_get(&conf->main, disk);
+	oldvalue = xstrdup(value ? value : "");
 	if (pctconf_props_parse(row->props, value ? value : "", &p, &msg, disk) < 0) {
 		ret = pct_error_set(err, PCT_E_INVALID, "%s", msg.buf);
 		strbuf_release(&msg);
@@ -174,7 +199,10 @@ out:
 	pctconf_unlock(&lk);
 	if (ret < 0)
 		return -1;
-	return wait_applied(args->vmid, newdigest, err);
+	ret = wait_applied(args->vmid, newdigest, err);
+	if (ret < 0 && newdigest && (*err)->code == PCT_E_INVALID)
+		restore_size(args->vmid, disk, oldvalue, newdigest);
+	return ret;
 }
 
 static const char *const resize_args[] = { "vmid", "disk", "size", NULL };

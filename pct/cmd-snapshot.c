@@ -57,7 +57,11 @@ volumes_of(const struct pctconf_section *s)
 	return arr;
 }
 
-/* bind and device mount points: skipped with backup=0, else refused */
+/*
+ * Proxmox's has_feature('snapshot'): a bind or device mount point has no
+ * storage to snapshot, so `pct snapshot` refuses it whatever its backup=
+ * says (only vzdump's own snapshot skips mount points outside the backup).
+ */
 static int
 check_snapshot_feature(const struct pctconf *conf, struct pct_error **err)
 {
@@ -69,7 +73,7 @@ check_snapshot_feature(const struct pctconf *conf, struct pct_error **err)
 		struct pctconf_props p;
 		struct strbuf msg = STRBUF_INIT;
 		const char *vol;
-		bool refuse = false;
+		bool refuse;
 
 		if (!row || (strcmp(k, "rootfs") && strcmp(row->name, "mp")))
 			continue;
@@ -78,11 +82,7 @@ check_snapshot_feature(const struct pctconf *conf, struct pct_error **err)
 			continue;
 		}
 		vol = pctconf_props_get(&p, "volume");
-		if (vol && pctconf_classify_mountpoint(vol) != PCTCONF_MP_VOLUME) {
-			const char *backup = pctconf_props_get(&p, "backup");
-
-			refuse = !strcmp(k, "rootfs") || !backup || strcmp(backup, "0") != 0;
-		}
+		refuse = vol && pctconf_classify_mountpoint(vol) != PCTCONF_MP_VOLUME;
 		pctconf_props_release(&p);
 		if (refuse)
 			return pct_error_set(err, PCT_E_REFUSED, "snapshot feature is not available");
@@ -186,10 +186,11 @@ cmd_snapshot_exec(struct pct_args *args, struct pct_error **err)
 	if (ret < 0)
 		return ret;
 	ret = pct_load(args->vmid, &conf, err);
-	if (ret == 0)
-		ret = check_snapshot_feature(conf, err);
+	/* Proxmox's order: template, lock, name, then the feature */
 	if (ret == 0)
 		ret = pctconf_snapshot_prepare(conf, name, descr, time(NULL), err);
+	if (ret == 0)
+		ret = check_snapshot_feature(conf, err);
 	if (ret == 0) {
 		size_t i;
 

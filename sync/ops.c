@@ -11,7 +11,11 @@
  * where s is S made a DNS label (lower case, '_' as '-', hashed when it
  * would collide or be too long); labels corral.dev/ctid and
  * corral.dev/snapshot and the annotation corral.dev/snapname keep the
- * mapping. PVCs an op creates (restored or cloned) are written with the
+ * mapping. A template's volume V has one more, "P--base" (labelled
+ * corral.dev/template-base, never a snapshot section's: labels of snapshot
+ * names start with a letter), made by its first linked clone and restored
+ * by every linked clone, Proxmox's base volume. PVCs an op creates
+ * (restored or cloned) are written with the
  * field manager corral-syncd-restore, so the regular apply never fights
  * over their immutable dataSource.
  */
@@ -479,16 +483,127 @@ conf_size(const struct pctconf *conf, const char *key)
 	return size;
 }
 
+char *
+syncd_base_vs_name(const char *volid)
+{
+	_cleanup_free_ char *pvc = desired_pvc_name(volid);
+
+	return xasprintf("%s--base", pvc);
+}
+
+/*
+ * The base VolumeSnapshots of a template's volumes, for a linked clone:
+ * made once (labelled for the template, so that they go with it), then
+ * reused. Returns 1 when all are ready, 0 while waiting or when the op
+ * failed (op_result says which), -1 on an API error to retry.
+ */
+static int
+base_snapshots(struct syncd *sd, struct ct *ct, unsigned source, const cJSON *vols,
+	       const char *id, struct pct_error **err)
+{
+	const cJSON *v;
+	bool all_ready = true;
+	double started = op_started(ct, id);
+
+	cJSON_ArrayForEach(v, vols)
+	{
+		const char *key = js(cJSON_GetObjectItemCaseSensitive(v, "key"));
+		const char *src = js(cJSON_GetObjectItemCaseSensitive(v, "source"));
+		_cleanup_free_ char *sid = NULL, *vs = NULL, *pvc = NULL;
+		const struct corral_storage *st;
+		const cJSON *have;
+		const char *emsg;
+
+		if (!key || !src)
+			continue;
+		st = storage_of(sd, src, &sid);
+		if (!st || !st->snapshot_class[0]) {
+			_cleanup_free_ char *msg = xasprintf("Linked clone feature for '%s' is not available: storage '%s' has no snapshot-class in corral.conf",
+							     src, sid ? sid : src);
+
+			op_result(ct, id, "failed", msg);
+			return 0;
+		}
+		vs = syncd_base_vs_name(src);
+		have = syncd_cache_get(sd, KIND_VOLUMESNAPSHOT, vs);
+		if (!have) {
+			cJSON *o = labelled(SNAP_GV, "VolumeSnapshot", vs, sd, source), *md, *spec;
+
+			pvc = desired_pvc_name(src);
+			if (!syncd_cache_get(sd, KIND_PVC, pvc)) {
+				_cleanup_free_ char *msg = xasprintf("the source volume %s has no PVC (%s)",
+								     src, pvc);
+
+				cJSON_Delete(o);
+				op_result(ct, id, "failed", msg);
+				return 0;
+			}
+			md = cJSON_GetObjectItemCaseSensitive(o, "metadata");
+			cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(md, "labels"),
+						LABEL_VOLUME, key);
+			cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(md, "labels"),
+						"corral.dev/template-base", "true");
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(md, "annotations"), ANN_VOLID, src);
+			spec = cJSON_AddObjectToObject(o, "spec");
+			cJSON_AddStringToObject(spec, "volumeSnapshotClassName", st->snapshot_class);
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(spec, "source"),
+						"persistentVolumeClaimName", pvc);
+			if (apply_as(sd, KIND_VOLUMESNAPSHOT, o, CORRAL_FIELD_MANAGER, err) < 0) {
+				cJSON_Delete(o);
+				return -1;
+			}
+			cJSON_Delete(o);
+			syncd_log(sd, "CT %u: base VolumeSnapshot %s of template %u created", ct->vmid, vs,
+				  source);
+			all_ready = false;
+			continue;
+		}
+		emsg = js(jget(have, "status", "error", "message"));
+		if (emsg) {
+			_cleanup_free_ char *msg = xasprintf("VolumeSnapshot %s failed: %s", vs, emsg);
+
+			op_result(ct, id, "failed", msg);
+			return 0;
+		}
+		if (!cJSON_IsTrue(jget(have, "status", "readyToUse", NULL)))
+			all_ready = false;
+	}
+	if (all_ready)
+		return 1;
+	if (wall() - started > (double)sd->settings->snapshot_timeout) {
+		_cleanup_free_ char *msg = xasprintf("the base VolumeSnapshots of template %u did not become ready within %ld s",
+						     source, sd->settings->snapshot_timeout);
+
+		op_result(ct, id, "failed", msg);
+	}
+	return 0;
+}
+
 static int
 clone(struct syncd *sd, struct ct *ct, const struct pctconf *conf, const cJSON *op, const char *id,
       struct pct_error **err)
 {
 	const char *snap = js(cJSON_GetObjectItemCaseSensitive(op, "snapname"));
 	const cJSON *vols = cJSON_GetObjectItemCaseSensitive(op, "volumes"), *v;
+	const cJSON *source = cJSON_GetObjectItemCaseSensitive(op, "source");
+	/* a linked clone of the current state (pct allows it for templates only) */
+	bool base = !snap && cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(op, "full"));
 
-	if (snap && !sd->has_snapshots && !syncd_snapshots_served(sd)) {
-		op_result(ct, id, "failed", NO_SNAPSHOT_API);
+	if ((snap || base) && !sd->has_snapshots && !syncd_snapshots_served(sd)) {
+		op_result(ct, id, "failed",
+			  base ? NO_SNAPSHOT_API ": linked clones need it (use --full)" : NO_SNAPSHOT_API);
 		return 0;
+	}
+	if (base) {
+		int ret;
+
+		if (!cJSON_IsNumber(source)) {
+			op_result(ct, id, "failed", "clone without a source CT");
+			return 0;
+		}
+		ret = base_snapshots(sd, ct, (unsigned)source->valuedouble, vols, id, err);
+		if (ret <= 0)
+			return ret;
 	}
 	cJSON_ArrayForEach(v, vols)
 	{
@@ -505,7 +620,9 @@ clone(struct syncd *sd, struct ct *ct, const struct pctconf *conf, const cJSON *
 		pvc = desired_pvc_name(dst);
 		if (syncd_cache_get(sd, KIND_PVC, pvc))
 			continue;
-		if (snap) {
+		if (base) {
+			srcname = syncd_base_vs_name(src);
+		} else if (snap) {
 			const cJSON *have;
 
 			srcname = syncd_vs_name(src, snap);
@@ -529,7 +646,8 @@ clone(struct syncd *sd, struct ct *ct, const struct pctconf *conf, const cJSON *
 			}
 		}
 		o = restored_pvc(sd, ct->vmid, key, dst, conf_size(conf, key),
-				 snap ? "VolumeSnapshot" : "PersistentVolumeClaim", srcname, id, &why);
+				 snap || base ? "VolumeSnapshot" : "PersistentVolumeClaim", srcname, id,
+				 &why);
 		if (!o) {
 			_cleanup_free_ char *msg = xasprintf("unable to clone %s: %s", src, why);
 
@@ -544,6 +662,30 @@ clone(struct syncd *sd, struct ct *ct, const struct pctconf *conf, const cJSON *
 	}
 	op_result(ct, id, "done", NULL);
 	return 0;
+}
+
+/*
+ * A snapshot-create that pct gave up on (the agent was gone too long) is
+ * followed by pct's cleanup, a snapshot-delete of the same name: waiting
+ * for the create first would hold the cleanup and every later op until
+ * snapshot-timeout. The create is void then.
+ */
+static bool
+superseded(const cJSON *op, const char *kind)
+{
+	const char *snap = js(cJSON_GetObjectItemCaseSensitive(op, "snapname"));
+	const cJSON *later;
+
+	if (strcmp(kind, "snapshot-create") != 0 || !snap)
+		return false;
+	for (later = op->next; later; later = later->next) {
+		const char *k = js(cJSON_GetObjectItemCaseSensitive(later, "op"));
+		const char *s = js(cJSON_GetObjectItemCaseSensitive(later, "snapname"));
+
+		if (k && s && !strcmp(k, "snapshot-delete") && !strcmp(s, snap))
+			return true;
+	}
+	return false;
 }
 
 int
@@ -565,7 +707,9 @@ syncd_ops_step(struct syncd *sd, struct ct *ct, const struct pctconf *conf, cons
 			op_result(ct, id, "failed", "storage operations need a cluster (output = kube)");
 			continue;
 		}
-		if (!strcmp(kind, "snapshot-create"))
+		if (superseded(op, kind))
+			op_result(ct, id, "failed", "cancelled: pct deletes this snapshot again");
+		else if (!strcmp(kind, "snapshot-create"))
 			ret = snapshot_create(sd, ct, op, id, err);
 		else if (!strcmp(kind, "snapshot-delete"))
 			ret = snapshot_delete(sd, ct, op, id, err);

@@ -696,6 +696,12 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 		goto status;
 	}
 	conf = pctconf_parse(path, ct->vmid, raw, rawlen);
+	if (pctconf_value_true(pctconf_get(&conf->main, "template"))) {
+		/* a template never runs, whatever the state asks (a file made a template by hand) */
+		st.power = "stopped";
+		free(ct->power);
+		ct->power = xstrdup(st.power);
+	}
 	lock = pctconf_get(&conf->main, "lock");
 	if (lock && !strcmp(lock, "destroyed") && st.destroy) {
 		ret = destroy_ct(sd, ct, &st, err);

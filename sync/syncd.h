@@ -161,6 +161,7 @@ int syncd_ops_step(struct syncd *sd, struct ct *ct, const struct pctconf *conf, 
 		   bool *pending, struct pct_error **err);
 char *syncd_snap_label(const char *snapname);
 char *syncd_vs_name(const char *volid, const char *snapname);
+char *syncd_base_vs_name(const char *volid);
 void syncd_ct_release(struct ct *ct);
 
 /* manifests.c */

@@ -3168,9 +3168,14 @@ class Cluster:
                     if rs and qty_value(request) < qty_value(rs):
                         continue
                 elif ds.get("kind") == "PersistentVolumeClaim" and not ds.get("apiGroup"):
+                    # external-provisioner clones across StorageClasses of the same
+                    # driver (kubernetes-csi/external-provisioner#699); another driver
+                    # cannot read the source volume, and the clone stays Pending
                     src = self.find(pvcr, ns, ds.get("name"))
+                    src_sc = self.find(scr, "", dig(src, "spec", "storageClassName") or "") \
+                        if src else None
                     if not src or dig(src, "status", "phase") != "Bound" or \
-                            dig(src, "spec", "storageClassName") != scn or \
+                            not src_sc or src_sc.get("provisioner") != prov or \
                             qty_value(request) < qty_value(dig(src, "status", "capacity",
                                                                "storage") or 0):
                         continue
