@@ -719,6 +719,8 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 		ct->invalid = true;
 		set_error(ct, msg);
 		syncd_log_ct(sd, ct, "CT %u: %s; keeping the last good state", ct->vmid, msg);
+		/* the request was seen; the problem is its answer (pct start says it) */
+		ct->generation = st.generation;
 		goto status;
 	}
 	ct->invalid = false;
@@ -769,6 +771,7 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 		ct->refused = true;
 		set_error(ct, d.refused);
 		syncd_log_ct(sd, ct, "CT %u: refused: %s", ct->vmid, d.refused);
+		ct->generation = st.generation;
 		goto status;
 	}
 	ct->refused = false;
