@@ -379,7 +379,7 @@ const struct pctconf_key pctconf_keys[] = {
 	  .kube_note = "not the pod's hostname: the StatefulSet controller names the pod's host ct-<ID>-0 (DNS ct-<ID>-0.ct-<ID>.<namespace>.svc); a privileged CT gets /etc/hostname and the PVE section of /etc/hosts from corral-prestart and its kernel hostname (uname -n) from /etc/hostname; an unprivileged CT keeps ct-<ID>-0 everywhere" },
 	{ .name = "lock", .type = PCTCONF_STR, .choices = lock_choices,
 	  .help = "Lock held by an operation in progress.",
-	  .kube = PCTCONF_KUBE_MAPS, .kube_note = "the agent leaves a locked CT's objects alone" },
+	  .kube = PCTCONF_KUBE_MAPS, .kube_note = "the agent leaves a locked CT's objects alone; pct start/stop --skiplock still scale its StatefulSet" },
 	{ .name = "memory", .type = PCTCONF_INT, .flags = PCTCONF_HAS_MIN, .min = 16, .def = "512",
 	  .help = "Memory in MiB.",
 	  .kube = PCTCONF_KUBE_MAPS, .kube_note = "resources.limits.memory and requests.memory <N>Mi" },

@@ -47,7 +47,7 @@ cmd_reboot_exec(struct pct_args *args, struct pct_error **err)
 	ret = pct_save(conf, err);
 	if (ret < 0)
 		goto out;
-	ret = pct_power_request(args->vmid, "running", grace, true, &gen, err);
+	ret = pct_power_request(args->vmid, "running", grace, true, false, &gen, err);
 	pctconf_unlock(&lk);
 	pctconf_apply_release(&res);
 	if (ret < 0)
