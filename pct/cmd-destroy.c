@@ -125,7 +125,7 @@ cmd_destroy_exec(struct pct_args *args, struct pct_error **err)
 		cJSON_Delete(state);
 	}
 	if (ret == 0)
-		ret = pct_power_request(args->vmid, "stopped", 0, false, &gen, err);
+		ret = pct_power_request(args->vmid, "stopped", 0, false, false, &gen, err);
 	pctconf_unlock(&lk);
 	if (ret < 0)
 		goto done;

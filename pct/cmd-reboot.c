@@ -9,8 +9,22 @@
 
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "power.h"
 #include "settings.h"
+#include "state.h"
+
+/* the power state last recorded for the CT is "running" */
+static bool
+wants_running(unsigned vmid)
+{
+	cJSON *state = pct_state_load(vmid);
+	bool yes = !strcmp(pct_state_power(state), "running");
+
+	cJSON_Delete(state);
+	return yes;
+}
 
 static int
 cmd_reboot_exec(struct pct_args *args, struct pct_error **err)
@@ -34,20 +48,26 @@ cmd_reboot_exec(struct pct_args *args, struct pct_error **err)
 	ret = pct_load(args->vmid, &conf, err);
 	if (ret < 0)
 		goto out;
-	ret = pctconf_check_lock(conf, err);
-	if (ret < 0)
-		goto out;
-	if (pct_agent_alive() && !pct_is_running(args->vmid)) {
+	/*
+	 * Not running: what the agent reports, or with no agent the power state
+	 * last asked for. A reboot must not start a CT that was stopped (it
+	 * would once the agent runs again); of one that should run, the reboot
+	 * is recorded like a start or stop and takes effect when the agent runs.
+	 */
+	if (pct_agent_alive() ? !pct_is_running(args->vmid) : !wants_running(args->vmid)) {
 		ret = pct_error_set(err, PCT_E_INVALID, "CT %u not running", args->vmid);
 		goto out;
 	}
+	ret = pctconf_check_lock(conf, err);
+	if (ret < 0)
+		goto out;
 	pctconf_apply_pending(conf, NULL, s->mac_prefix, &res);
 	for (i = 0; i < res.nerrors; i++)
 		pct_warn("%s", res.errors[i].msg);
 	ret = pct_save(conf, err);
 	if (ret < 0)
 		goto out;
-	ret = pct_power_request(args->vmid, "running", grace, true, &gen, err);
+	ret = pct_power_request(args->vmid, "running", grace, true, false, &gen, err);
 	pctconf_unlock(&lk);
 	pctconf_apply_release(&res);
 	if (ret < 0)

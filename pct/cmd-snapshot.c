@@ -316,7 +316,7 @@ cmd_rollback_exec(struct pct_args *args, struct pct_error **err)
 	was_running = ret == 0 && wants_pod(args->vmid);
 	/* the CT is stopped first (hard), as Proxmox does */
 	if (was_running)
-		ret = pct_power_request(args->vmid, "stopped", 0, false, &gen, err);
+		ret = pct_power_request(args->vmid, "stopped", 0, false, false, &gen, err);
 	pctconf_unlock(&lk);
 	if (ret < 0)
 		return ret;
@@ -353,7 +353,7 @@ cmd_rollback_exec(struct pct_args *args, struct pct_error **err)
 	if (ret == 0 && pct_args_bool(args, "start", false)) {
 		ret = pct_lock(args->vmid, &lk, err);
 		if (ret == 0) {
-			ret = pct_power_request(args->vmid, "running", -1, false, &gen, err);
+			ret = pct_power_request(args->vmid, "running", -1, false, false, &gen, err);
 			pctconf_unlock(&lk);
 		}
 		if (ret == 0)

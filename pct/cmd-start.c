@@ -1,11 +1,13 @@
 /*
  * pct start <vmid> [--skiplock] [--debug]
  *
- * Like Proxmox's vm_start: refuse templates and locked CTs (unless
- * --skiplock), apply every pending change to the config first, then ask
+ * Like Proxmox's vm_start: refuse a running CT, a template and a locked CT
+ * (unless --skiplock, or the lock is `mounted`), apply every pending change
+ * to the config first, then ask
  * corral-syncd to run the CT (replicas 1) and wait until it reports the CT
  * running, an error (image pull, scheduling), or wait-timeout passes. A start
- * that fails is taken back, so the CT does not keep trying.
+ * that fails is taken back, so the CT does not keep trying. On a locked CT
+ * the agent only scales the StatefulSet (the config waits for the lock to go).
  */
 #include "config.h"
 
@@ -22,6 +24,7 @@ cmd_start_exec(struct pct_args *args, struct pct_error **err)
 	struct pctconf_lock lk = PCTCONF_LOCK_INIT;
 	struct pctconf_apply res = { 0 };
 	const char *lock;
+	bool skip; /* a lock is there and this start skips it */
 	double gen;
 	size_t i;
 	int ret;
@@ -35,19 +38,23 @@ cmd_start_exec(struct pct_args *args, struct pct_error **err)
 	ret = pct_load(args->vmid, &conf, err);
 	if (ret < 0)
 		goto out;
+	/* Proxmox's order: running, template, then the lock */
+	if (pct_is_running(args->vmid)) {
+		ret = pct_error_set(err, PCT_E_INVALID, "CT %u already running", args->vmid);
+		goto out;
+	}
 	if (pctconf_value_true(pctconf_get(&conf->main, "template"))) {
 		ret = pct_error_set(err, PCT_E_REFUSED, "you can't start a CT if it's a template");
 		goto out;
 	}
 	lock = pctconf_get(&conf->main, "lock");
+	if (lock && !*lock)
+		lock = NULL;
 	if (!pct_args_bool(args, "skiplock", false) && lock && strcmp(lock, "mounted") != 0) {
 		ret = pctconf_check_lock(conf, err);
 		goto out;
 	}
-	if (pct_is_running(args->vmid)) {
-		ret = pct_error_set(err, PCT_E_INVALID, "CT %u already running", args->vmid);
-		goto out;
-	}
+	skip = lock != NULL;
 	/* vm_start applies every pending change first */
 	pctconf_apply_pending(conf, NULL, s->mac_prefix, &res);
 	for (i = 0; i < res.nerrors; i++)
@@ -55,7 +62,8 @@ cmd_start_exec(struct pct_args *args, struct pct_error **err)
 	ret = pct_save(conf, err);
 	if (ret < 0)
 		goto out;
-	ret = pct_power_request(args->vmid, "running", -1, false, &gen, err);
+	/* the agent must know that this request may pass the lock */
+	ret = pct_power_request(args->vmid, "running", -1, false, skip, &gen, err);
 	pctconf_unlock(&lk);
 	if (ret < 0)
 		goto done;
@@ -66,7 +74,7 @@ cmd_start_exec(struct pct_args *args, struct pct_error **err)
 		double g2;
 
 		if (pct_lock(args->vmid, &lk, &e2) == 0) {
-			(void)pct_power_request(args->vmid, "stopped", -1, false, &g2, &e2);
+			(void)pct_power_request(args->vmid, "stopped", -1, false, skip, &g2, &e2);
 			pctconf_unlock(&lk);
 		}
 	}

@@ -6,7 +6,8 @@
  * lets the CT's PID 1 end within --timeout seconds (default 60), after
  * which Kubernetes stops it anyway: on Kubernetes a shutdown always ends
  * stopped, as if --forceStop were given. Both wait for corral-syncd to
- * report the CT stopped.
+ * report the CT stopped. As in Proxmox, stop refuses a locked CT unless
+ * --skiplock (or the lock is `mounted`), and shutdown refuses any lock.
  */
 #include "config.h"
 
@@ -21,6 +22,7 @@ stop_common(struct pct_args *args, bool immediate, struct pct_error **err)
 	struct pctconf_lock lk = PCTCONF_LOCK_INIT;
 	const char *timeout = pct_args_get(args, "timeout");
 	long grace = immediate ? 0 : (timeout ? strtol(timeout, NULL, 10) : 60);
+	const char *lock;
 	double gen;
 	int ret;
 
@@ -30,11 +32,7 @@ stop_common(struct pct_args *args, bool immediate, struct pct_error **err)
 	ret = pct_load(args->vmid, &conf, err);
 	if (ret < 0)
 		goto out;
-	if (!pct_args_bool(args, "skiplock", false)) {
-		ret = pctconf_check_lock(conf, err);
-		if (ret < 0)
-			goto out;
-	}
+	/* Proxmox's order: not running, then the lock */
 	if (pct_agent_alive() && !pct_is_running(args->vmid)) {
 		struct pct_status st;
 		bool starting;
@@ -47,7 +45,17 @@ stop_common(struct pct_args *args, bool immediate, struct pct_error **err)
 			goto out;
 		}
 	}
-	ret = pct_power_request(args->vmid, "stopped", grace, false, &gen, err);
+	lock = pctconf_get(&conf->main, "lock");
+	if (lock && !*lock)
+		lock = NULL;
+	/* stop: unless --skiplock or the lock is `mounted`; shutdown: always */
+	if (lock && (!immediate || (!pct_args_bool(args, "skiplock", false) &&
+				    strcmp(lock, "mounted") != 0))) {
+		ret = pctconf_check_lock(conf, err);
+		goto out;
+	}
+	/* the agent must know that this request may pass the lock */
+	ret = pct_power_request(args->vmid, "stopped", grace, false, lock != NULL, &gen, err);
 	pctconf_unlock(&lk);
 	if (ret < 0)
 		return ret;

@@ -16,8 +16,8 @@
 #include "state.h"
 
 int
-pct_power_request(unsigned vmid, const char *power, long grace, bool restart, double *generation,
-		  struct pct_error **err)
+pct_power_request(unsigned vmid, const char *power, long grace, bool restart, bool skiplock,
+		  double *generation, struct pct_error **err)
 {
 	cJSON *state = pct_state_load(vmid), *g;
 	int ret;
@@ -31,6 +31,10 @@ pct_power_request(unsigned vmid, const char *power, long grace, bool restart, do
 	*generation = (cJSON_IsNumber(g) ? g->valuedouble : 0) + 1;
 	cJSON_DeleteItemFromObjectCaseSensitive(state, "generation");
 	cJSON_AddNumberToObject(state, "generation", *generation);
+	/* --skiplock holds for this request only: the next one says again */
+	cJSON_DeleteItemFromObjectCaseSensitive(state, "skiplock");
+	if (skiplock)
+		cJSON_AddTrueToObject(state, "skiplock");
 	if (restart) {
 		char token[32];
 

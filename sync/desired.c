@@ -610,22 +610,6 @@ map_tags(struct build *b, cJSON *labels)
 	pctconf_strv_free(v, n);
 }
 
-/* The pod's hostname: the first label of `hostname`, lower case, <= 63. */
-static char *
-pod_hostname(const struct build *b)
-{
-	const char *h = get(b, "hostname");
-	struct strbuf sb = STRBUF_INIT;
-
-	if (!h || !pctconf_is_dns_name(h))
-		return xasprintf("ct%u", b->vmid);
-	for (; *h && *h != '.' && sb.len < 63; h++)
-		strbuf_addch(&sb, pct_tolower((unsigned char)*h));
-	while (sb.len && sb.buf[sb.len - 1] == '-')
-		sb.buf[--sb.len] = '\0';
-	return strbuf_detach(&sb, NULL);
-}
-
 /* PID 1 for images without an init: ends at once on SIGTERM. */
 static const char keeper_script[] =
 	"trap 'exit 0' TERM INT; while :; do sleep 86400 & wait $!; done";
@@ -642,12 +626,19 @@ static const char seed_script[] =
 	": > /rootfs/.corral/first-start; : > /rootfs/.corral/seeded; fi";
 
 /*
- * Persistent rootfs, the CT itself: /proc, /sys and /dev bound in, then its
- * init (or the keeper) chrooted into the volume. exec keeps the signal path:
- * SIGTERM reaches the CT's PID 1 directly.
+ * Persistent rootfs, the CT itself: the kernel hostname from the CT's
+ * /etc/hostname (corral-prestart wrote it; the StatefulSet controller made
+ * the pod's own hostname ct-<ID>-0, and a privileged container may change
+ * it in its UTS namespace, as LXC's lxc.uts.name does), then /proc, /sys and
+ * /dev bound in, then its init (or the keeper) chrooted into the volume. The
+ * hostname is best effort, in a subshell: no file (or a symbolic link), an
+ * empty or too long name, a read-only /proc/sys never stop the start. exec
+ * keeps the signal path: SIGTERM reaches the CT's PID 1 directly.
  */
 static const char chroot_script[] =
-	"set -e; for d in proc sys dev; do mkdir -p \"/rootfs/$d\"; "
+	"set -e; ([ ! -L /rootfs/etc/hostname ] && read -r h </rootfs/etc/hostname && "
+	"[ -n \"$h\" ] && printf %s \"$h\" >/proc/sys/kernel/hostname) 2>/dev/null || :; "
+	"for d in proc sys dev; do mkdir -p \"/rootfs/$d\"; "
 	"mount --rbind \"/$d\" \"/rootfs/$d\"; done; exec chroot /rootfs \"$@\"";
 
 static void
@@ -925,7 +916,6 @@ statefulset(struct build *b, const char *name)
 	cJSON *spec = obj(o, "spec"), *tmpl, *tmd, *tlabels, *tann, *podspec, *c;
 	bool template = pctconf_value_true(get(b, "template"));
 	char id[16];
-	_cleanup_free_ char *hostname = pod_hostname(b);
 
 	snprintf(id, sizeof(id), "%u", b->vmid);
 	map_tags(b, labels);
@@ -947,8 +937,12 @@ statefulset(struct build *b, const char *name)
 		str(tann, "corral.dev/restart", b->in->restart_token);
 	map_bandwidth(b, tann);
 	podspec = obj(tmpl, "spec");
-	str(podspec, "hostname", hostname);
-	str(podspec, "subdomain", name);
+	/*
+	 * No hostname or subdomain here: the StatefulSet controller sets them on
+	 * the pod to its name (ct-<ID>-0) and spec.serviceName (ct-<ID>), whatever
+	 * the template says. The CT's hostname reaches a privileged CT through
+	 * corral-prestart and chroot_script; see doc/kubernetes-mapping.md.
+	 */
 	boolean(podspec, "enableServiceLinks", false);
 	boolean(podspec, "automountServiceAccountToken", false);
 	num(podspec, "terminationGracePeriodSeconds", (double)grace_seconds(b));

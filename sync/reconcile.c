@@ -68,6 +68,7 @@ struct state {
 	const char *restart;
 	long grace; /* -1: the CT's own */
 	bool destroy, destroy_unreferenced;
+	bool skiplock; /* this power request bypasses the CT's lock (pct start/stop --skiplock) */
 };
 
 static void
@@ -92,6 +93,7 @@ state_load(struct syncd *sd, unsigned vmid, struct state *st)
 	st->destroy = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st->json, "destroy"));
 	st->destroy_unreferenced =
 		cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st->json, "destroy-unreferenced"));
+	st->skiplock = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st->json, "skiplock"));
 }
 
 /* restart_done as the last status file recorded it, so an agent restart
@@ -641,6 +643,66 @@ destroy_volumes(struct syncd *sd, struct ct *ct, const struct pctconf *conf, str
 	return 0;
 }
 
+/*
+ * pct start/stop --skiplock on a locked CT: the lock guards the CT's config
+ * and volumes against other operations, and --skiplock lets this one power
+ * request through, as in Proxmox. Only the StatefulSet's replicas (and the
+ * pod, for a stop's grace period) follow; the config is not applied while the
+ * lock is held. The patch drops the spec hash, so the first pass after the
+ * lock is gone applies the StatefulSet in full. A CT whose StatefulSet was
+ * never created has nothing that could start without applying its config.
+ */
+static int
+locked_power(struct syncd *sd, struct ct *ct, const char *lock, struct state *st,
+	     struct pct_error **err)
+{
+	_cleanup_free_ char *stsname = xasprintf("ct-%u", ct->vmid);
+	const cJSON *sts = syncd_cache_get(sd, KIND_STATEFULSET, stsname);
+	const cJSON *r = sts ? jpath(sts, "spec", "replicas", NULL) : NULL;
+	bool running = !strcmp(st->power, "running");
+	int want = running ? 1 : 0;
+
+	if (!sts) {
+		if (running) {
+			_cleanup_free_ char *msg = xasprintf(
+				"CT is locked (%s) and has never been deployed; --skiplock can only start a CT whose objects exist (pct unlock removes the lock)",
+				lock);
+
+			set_error(ct, msg);
+			syncd_log_ct(sd, ct, "CT %u: %s", ct->vmid, msg);
+		}
+		return 0;
+	}
+	if (!cJSON_IsNumber(r) || r->valueint != want) {
+		_cleanup_free_ char *path = kube_path(syncd_kinds[KIND_STATEFULSET].group_version,
+						      sd->settings->namespace,
+						      syncd_kinds[KIND_STATEFULSET].resource, stsname);
+		cJSON *patch = cJSON_CreateObject(), *result = NULL;
+		int ret;
+
+		cJSON_AddNullToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(patch, "metadata"),
+							      "annotations"),
+				      ANN_SPEC_HASH);
+		cJSON_AddNumberToObject(cJSON_AddObjectToObject(patch, "spec"), "replicas", want);
+		if (sd->dry_run) {
+			printf("would set replicas of StatefulSet/%s to %d (locked, --skiplock)\n",
+			       stsname, want);
+			cJSON_Delete(patch);
+			return 0;
+		}
+		ret = kube_merge_patch(sd->kube, path, patch, &result, err);
+		cJSON_Delete(patch);
+		if (ret < 0)
+			return pct_error_prefix(err, "StatefulSet %s", stsname);
+		if (result)
+			syncd_cache_put(sd, KIND_STATEFULSET, result);
+		cJSON_Delete(result);
+		syncd_log(sd, "CT %u: %s with --skiplock (locked '%s'; the config waits for the lock to go)",
+			  ct->vmid, running ? "starting" : "stopping", lock);
+	}
+	return handle_pod(sd, ct, st, err);
+}
+
 int
 syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 {
@@ -725,6 +787,8 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 		ct->invalid = true;
 		set_error(ct, msg);
 		syncd_log_ct(sd, ct, "CT %u: %s; keeping the last good state", ct->vmid, msg);
+		/* the request was seen; the problem is its answer (pct start says it) */
+		ct->generation = st.generation;
 		goto status;
 	}
 	ct->invalid = false;
@@ -745,8 +809,15 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 	if (lock && *lock) {
 		_cleanup_free_ char *msg = xasprintf("CT is locked (%s)", lock);
 
-		syncd_debug(sd, "CT %u: %s; left alone", ct->vmid, msg);
 		set_error(ct, NULL);
+		if (st.skiplock && sd->kube_mode) {
+			ret = locked_power(sd, ct, lock, &st, err);
+			if (ret < 0)
+				goto out;
+			ct->generation = st.generation;
+			goto status;
+		}
+		syncd_debug(sd, "CT %u: %s; left alone", ct->vmid, msg);
 		goto status;
 	}
 	in.conf = conf;
@@ -775,6 +846,7 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 		ct->refused = true;
 		set_error(ct, d.refused);
 		syncd_log_ct(sd, ct, "CT %u: refused: %s", ct->vmid, d.refused);
+		ct->generation = st.generation;
 		goto status;
 	}
 	ct->refused = false;

@@ -3,6 +3,7 @@
  * CORRAL_STATEDIR/ct/<vmid>.state (JSON, written atomically under the CT's
  * config lock, which the caller holds):
  *   {"power": "running"|"stopped", "generation": N,
+ *    "skiplock": true (this power request passes the CT's lock),
  *    "destroy-volumes": ["local:vm-100-disk-1", ...]}
  * An absent file means stopped with nothing to do.
  */
@@ -130,6 +131,8 @@ pct_state_set_power(unsigned vmid, const char *power, struct pct_error **err)
 
 	cJSON_DeleteItemFromObjectCaseSensitive(state, "power");
 	cJSON_AddStringToObject(state, "power", power);
+	/* a new request: a --skiplock of the last one does not carry over */
+	cJSON_DeleteItemFromObjectCaseSensitive(state, "skiplock");
 	bump_generation(state);
 	ret = pct_state_save(vmid, state, err);
 	cJSON_Delete(state);

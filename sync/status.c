@@ -143,8 +143,9 @@ syncd_status_write(struct syncd *sd, struct ct *ct)
 					cJSON_GetArrayItem(v, 0), "ready"));
 		}
 		if (!p)
-			status = running && !ct->refused ? (ct->error ? "error" : "starting")
-							 : "stopped";
+			/* a CT that should run but is refused or invalid: its error */
+			status = running ? (ct->error ? "error" : ct->refused ? "stopped" : "starting")
+					 : "stopped";
 		else if (jpath(p, "metadata", "deletionTimestamp"))
 			status = "stopping";
 		else if (phase && !strcmp(phase, "Running") && ready)

@@ -117,7 +117,7 @@ test_expect_success 'StatefulSet: replicas from the power state, OnDelete, image
 	sts("ct-100")["spec"]["selector"]["matchLabels"] == {"corral.dev/ctid": "100"}
 	sts("ct-100")["metadata"]["labels"]["tags.corral.dev/prod"] == "true"
 	sts("ct-100")["metadata"]["annotations"]["corral.dev/description"] == "web server\n  second line, indented\n"
-	pod("ct-100")["hostname"] == "web"
+	"hostname" not in pod("ct-100") and "subdomain" not in pod("ct-100")
 	pod("ct-100")["hostUsers"] is False
 	pod("ct-100")["dnsConfig"]["nameservers"] == ["10.0.0.53"]
 	ctr("ct-100")["image"] == "docker.io/library/nginx:1.27"

@@ -168,8 +168,10 @@ test_objects(void)
 	is_str(s_at(c, "resources.limits.memory"), "1024Mi", "memory limit");
 	is_str(s_at(c, "resources.requests.memory"), "1024Mi", "memory request");
 	is_str(s_at(c, "resources.limits.cpu"), "2", "cores -> cpu limit");
-	is_str(s_at(sts, "spec.template.spec.hostname"), "web1", "hostname: first label, lower case");
-	is_str(s_at(sts, "spec.template.spec.subdomain"), "ct-100", "subdomain is the Service");
+	/* the StatefulSet controller sets both on the pod (ct-100-0, serviceName) */
+	ok(!at(sts, "spec.template.spec.hostname"), "no hostname in the template (overwritten)");
+	ok(!at(sts, "spec.template.spec.subdomain"), "no subdomain in the template (overwritten)");
+	is_str(s_at(sts, "spec.serviceName"), "ct-100", "serviceName: the pod's subdomain");
 	is_str(s_at(sts, "spec.template.spec.dnsPolicy"), "None", "nameserver -> dnsPolicy None");
 	is_str(s_at(sts, "spec.template.spec.dnsConfig.nameservers.1"), "8.8.8.8", "nameservers");
 	is_str(s_at(sts, "spec.template.spec.dnsConfig.searches.0"), "example.com", "searches");
@@ -319,6 +321,16 @@ test_privileged(void)
 	is_str(s_at(c, "command.0"), "/bin/sh", "the CT runs through the chroot wrapper");
 	ok(s_at(c, "command.2") && strstr(s_at(c, "command.2"), "exec chroot /rootfs"),
 	   "which binds /proc, /sys, /dev and chroots into the volume");
+	{
+		const char *sc = s_at(c, "command.2");
+		const char *hn = sc ? strstr(sc, "</rootfs/etc/hostname") : NULL;
+		const char *kn = sc ? strstr(sc, ">/proc/sys/kernel/hostname) 2>/dev/null || :;") : NULL;
+
+		ok(hn && kn && hn < kn && kn < strstr(sc, "exec chroot"),
+		   "it sets the kernel hostname from the CT's /etc/hostname before the chroot");
+		ok(sc && strstr(sc, "set -e; (") == sc,
+		   "in a subshell whose failure does not stop the start");
+	}
 	ok(s_at(c, "command.6") && strstr(s_at(c, "command.6"), "trap 'exit 0' TERM"),
 	   "the default PID 1 ends at once on SIGTERM");
 	{
