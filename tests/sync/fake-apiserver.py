@@ -133,6 +133,14 @@ RTYPES = [
 ]
 RT = {(r.group, r.plural): r for r in RTYPES}
 GROUP_VERSIONS = {"apps": "v1", "storage.k8s.io": "v1", SNAP_GROUP: "v1"}
+# a write to one of these makes every controller look at every object again
+FULL_RECONCILE_PLURALS = ("namespaces", "storageclasses", "volumesnapshotclasses")
+# the simulated controllers, in the order they run after every write
+CONTROLLERS = ("c_namespaces", "c_gc", "c_statefulsets", "c_pvc_binder", "c_pvc_resize",
+               "c_snapshots", "c_pods", "c_pvc_protection", "c_pod_termination")
+# FAKE_APISERVER_VERIFY=FILE: after each incremental reconcile, run a full one and
+# append to FILE what the incremental one missed (a check of the indexes, for tests)
+VERIFY_FILE = os.environ.get("FAKE_APISERVER_VERIFY")
 
 
 def rt(group, plural):
@@ -845,7 +853,7 @@ def ssa_merge(live, applied, fname=None):
         for k, v in applied.items():
             if v is None:
                 continue
-            out[k] = ssa_merge(live[k], v, k) if k in live else copy.deepcopy(v)
+            out[k] = ssa_merge(live[k], v, k) if k in live else jcopy(v)
         return out
     if isinstance(applied, list) and isinstance(live, list):
         keys = list_keys(fname, applied or live)
@@ -856,14 +864,14 @@ def ssa_merge(live, applied, fname=None):
             for item in applied:
                 k = item_key(keys, item)
                 seen.add(k)
-                out.append(ssa_merge(live_by[k], item) if k in live_by else copy.deepcopy(item))
-            out.extend(copy.deepcopy(x) for x in live if item_key(keys, x) not in seen)
+                out.append(ssa_merge(live_by[k], item) if k in live_by else jcopy(item))
+            out.extend(jcopy(x) for x in live if item_key(keys, x) not in seen)
             return out
         if fname in SET_LISTS:
             out = list(live)
             out.extend(x for x in applied if x not in out)
             return out
-    return copy.deepcopy(applied)
+    return jcopy(applied)
 
 
 def strip_nulls(v):
@@ -915,7 +923,7 @@ def paths_from_v1(tree, prefix=()):
 def merge_patch(target, patch):
     """RFC 7386 JSON merge patch."""
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
+        return jcopy(patch)
     out = dict(target) if isinstance(target, dict) else {}
     for k, v in patch.items():
         if v is None:
@@ -961,7 +969,7 @@ def strategic_merge(orig, patch, fname=None):
             keys = list_keys(k, v or out[k])
             if keys and all(isinstance(x, dict) for x in v + out[k]):
                 key = keys[0]
-                res = [copy.deepcopy(x) for x in out[k]]
+                res = [jcopy(x) for x in out[k]]
                 for item in v:
                     idx = next((i for i, x in enumerate(res) if x.get(key) == item.get(key)),
                                None)
@@ -991,7 +999,7 @@ def json_pointer(path):
 
 
 def json_patch(doc, ops):
-    doc = copy.deepcopy(doc)
+    doc = jcopy(doc)
     if not isinstance(ops, list):
         raise ValueError("the patch must be a list of operations")
 
@@ -1038,20 +1046,20 @@ def json_patch(doc, ops):
         parts = json_pointer(op.get("path", ""))
         try:
             if kind == "add":
-                add(parts, copy.deepcopy(op.get("value")))
+                add(parts, jcopy(op.get("value")))
             elif kind == "remove":
                 remove(parts)
             elif kind == "replace":
                 get(parts)
                 remove(parts)
-                add(parts, copy.deepcopy(op.get("value")))
+                add(parts, jcopy(op.get("value")))
             elif kind == "move":
                 frm = json_pointer(op.get("from", ""))
                 v = get(frm)
                 remove(frm)
                 add(parts, v)
             elif kind == "copy":
-                add(parts, copy.deepcopy(get(json_pointer(op.get("from", "")))))
+                add(parts, jcopy(get(json_pointer(op.get("from", "")))))
             elif kind == "test":
                 if get(parts) != op.get("value"):
                     raise ValueError("testing value %s failed" % op.get("path"))
@@ -1105,12 +1113,28 @@ def meta(obj):
     return obj.setdefault("metadata", {})
 
 
-def strip_for_compare(obj):
-    o = copy.deepcopy(obj)
-    md = o.get("metadata", {})
-    for k in ("resourceVersion", "managedFields"):
-        md.pop(k, None)
-    return o
+def jcopy(v):
+    """copy.deepcopy for JSON data (dicts, lists, scalars), several times faster."""
+    t = type(v)
+    if t is dict:
+        return {k: jcopy(x) for k, x in v.items()}
+    if t is list:
+        return [jcopy(x) for x in v]
+    if t is str or t is int or t is float or t is bool or v is None:
+        return v
+    return copy.deepcopy(v)
+
+
+def same_but_version(a, b):
+    """a == b but for metadata.resourceVersion and metadata.managedFields."""
+    ma, mb = a.get("metadata"), b.get("metadata")
+    if not isinstance(ma, dict) or not isinstance(mb, dict):
+        return a == b
+    if a.keys() != b.keys() or any(a[k] != b[k] for k in a if k != "metadata"):
+        return False
+    skip = ("resourceVersion", "managedFields")
+    return {k: v for k, v in ma.items() if k not in skip} == \
+        {k: v for k, v in mb.items() if k not in skip}
 
 
 META_ORDER = ("name", "generateName", "namespace", "uid", "resourceVersion", "generation",
@@ -1431,7 +1455,7 @@ class Kinds:
                 spec.setdefault("volumeMode", "Filesystem")
                 ds, dsr = spec.get("dataSource"), spec.get("dataSourceRef")
                 if ds and not dsr:
-                    spec["dataSourceRef"] = copy.deepcopy(ds)
+                    spec["dataSourceRef"] = jcopy(ds)
                 elif dsr and not ds and not dsr.get("namespace"):
                     spec["dataSource"] = {x: y for x, y in dsr.items() if x != "namespace"}
             if old is None:
@@ -1576,7 +1600,7 @@ class Kinds:
         spec = obj.get("spec")
         errs = validate_pod_spec(spec, "spec")
         if old is not None and not errs:
-            a, b = copy.deepcopy(spec), copy.deepcopy(old.get("spec"))
+            a, b = jcopy(spec), jcopy(old.get("spec"))
             for s in (a, b):
                 for key in ("containers", "initContainers"):
                     for c in s.get(key) or []:
@@ -1640,7 +1664,7 @@ class Kinds:
                                      "must match dataSourceRef"))
         if old is not None and not errs:
             ospec = old.get("spec") or {}
-            a, b = copy.deepcopy(spec), copy.deepcopy(ospec)
+            a, b = jcopy(spec), jcopy(ospec)
             bound = dig(old, "status", "phase") == "Bound"
             for s in (a, b):
                 s.pop("volumeAttributesClassName", None)
@@ -1793,7 +1817,7 @@ class Kinds:
                 errs.append(FieldErr("spec.volumeClaimTemplates[%d].metadata.name" % i,
                                      "required"))
         if old is not None:
-            a, b = copy.deepcopy(spec), copy.deepcopy(old.get("spec") or {})
+            a, b = jcopy(spec), jcopy(old.get("spec") or {})
             for s in (a, b):
                 for f in ("replicas", "template", "updateStrategy", "minReadySeconds",
                           "ordinals", "revisionHistoryLimit",
@@ -1923,6 +1947,7 @@ def default_settings():
         "unbindable": [],                   # StorageClass names whose PVCs stay Pending
         "image_pull_fail": [],              # regexes: matching images get ImagePullBackOff
         "unschedulable": False,             # every new pod stays Pending (Insufficient memory)
+        "log_bodies": True,                 # keep request bodies in the request log
     }
 
 
@@ -1949,6 +1974,17 @@ class Cluster:
     def reset(self):
         with self.lock:
             self.objs = {}
+            # indexes kept by _index_put/_index_drop, so that the controllers do not scan
+            # every object after every write (DESIGN: doc/fake-apiserver.md, "Speed")
+            self.by_type = {}       # (group, plural) -> {key: obj}
+            self.by_uid = {}        # uid -> key
+            self.owned = {}         # owner uid (controller reference) -> {key}
+            self.pod_refs = {}      # (ns, "pvc"|"cm"|"secret", name) -> {pod key}
+            self.ds_pvcs = set()    # PVCs with a dataSource or dataSourceRef
+            self.changes = []       # keys written since the controllers last looked
+            self.ctrl_pos = {}      # controller -> position in changes it has seen
+            self.full_epoch = 1     # bumped when every controller must look at everything
+            self.ctrl_epoch = {}    # controller -> full_epoch of its last full pass
             self.rv = 0
             self.events = collections.deque()
             self.compacted = 0
@@ -1982,7 +2018,7 @@ class Cluster:
             self.cond.notify_all()
 
     def seed(self, r, obj):
-        obj = copy.deepcopy(obj)
+        obj = jcopy(obj)
         obj["apiVersion"], obj["kind"] = r.gv, r.kind
         self.internal_create(r, obj, "kube-apiserver")
 
@@ -2002,10 +2038,89 @@ class Cluster:
         return self.objs.get(self.key(r, ns, name))
 
     def all(self, r, ns=None):
-        out = [o for (g, p, n, _), o in self.objs.items()
-               if g == r.group and p == r.plural and (ns is None or n == ns)]
+        out = [o for (_, _, n, _), o in self.by_type.get((r.group, r.plural), {}).items()
+               if ns is None or n == ns]
         out.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
         return out
+
+    # -- indexes: every change of self.objs goes through these two --------------------------
+
+    @staticmethod
+    def _pod_ref_keys(key, pod):
+        ns = key[2]
+        out = set()
+        for v in dig(pod, "spec", "volumes") or []:
+            if not isinstance(v, dict):
+                continue
+            claim = dig(v, "persistentVolumeClaim", "claimName")
+            if claim:
+                out.add((ns, "pvc", claim))
+            cm = v.get("configMap")
+            if isinstance(cm, dict) and cm.get("name"):
+                out.add((ns, "cm", cm["name"]))
+            sec = v.get("secret")
+            if isinstance(sec, dict) and sec.get("secretName"):
+                out.add((ns, "secret", sec["secretName"]))
+        return out
+
+    def _unindex(self, key, old):
+        md = old["metadata"]
+        if self.by_uid.get(md.get("uid")) == key:
+            del self.by_uid[md["uid"]]
+        for x in md.get("ownerReferences") or []:
+            if isinstance(x, dict) and x.get("controller") and x.get("uid") in self.owned:
+                self.owned[x["uid"]].discard(key)
+                if not self.owned[x["uid"]]:
+                    del self.owned[x["uid"]]
+        if key[:2] == ("", "pods"):
+            for ref in self._pod_ref_keys(key, old):
+                self.pod_refs[ref].discard(key)
+                if not self.pod_refs[ref]:
+                    del self.pod_refs[ref]
+        self.ds_pvcs.discard(key)
+
+    def _index_put(self, key, obj):
+        old = self.objs.get(key)
+        if old is not None:
+            self._unindex(key, old)
+            if key[:2] == ("", "pods"):
+                # what the pod no longer uses or belongs to must be looked at again too
+                plural = {"pvc": "persistentvolumeclaims", "cm": "configmaps",
+                          "secret": "secrets"}
+                for ns, kind, name in self._pod_ref_keys(key, old) - \
+                        self._pod_ref_keys(key, obj):
+                    self.changes.append(("", plural[kind], ns, name))
+                for x in old["metadata"].get("ownerReferences") or []:
+                    if isinstance(x, dict) and x.get("uid") in self.by_uid:
+                        self.changes.append(self.by_uid[x["uid"]])
+        self.objs[key] = obj
+        self.by_type.setdefault(key[:2], {})[key] = obj
+        md = obj["metadata"]
+        if md.get("uid"):
+            self.by_uid[md["uid"]] = key
+        for x in md.get("ownerReferences") or []:
+            if isinstance(x, dict) and x.get("controller") and x.get("uid"):
+                self.owned.setdefault(x["uid"], set()).add(key)
+        if key[:2] == ("", "pods"):
+            for ref in self._pod_ref_keys(key, obj):
+                self.pod_refs.setdefault(ref, set()).add(key)
+        if key[:2] == ("", "persistentvolumeclaims") and \
+                (dig(obj, "spec", "dataSource") or dig(obj, "spec", "dataSourceRef")):
+            self.ds_pvcs.add(key)
+        # what the controllers need to look at again; deletions, objects being deleted
+        # and cluster-wide objects make every controller look at everything
+        if md.get("deletionTimestamp") or key[1] in FULL_RECONCILE_PLURALS:
+            self.full_epoch += 1
+        self.changes.append(key)
+
+    def _index_drop(self, key):
+        old = self.objs.pop(key, None)
+        if old is None:
+            return
+        self._unindex(key, old)
+        self.by_type[key[:2]].pop(key, None)
+        self.full_epoch += 1
+        self.changes.append(key)
 
     def alloc_service_ip(self):
         self.svc_ip_next += 1
@@ -2031,8 +2146,8 @@ class Cluster:
     # -- low-level writes: every write bumps the global resourceVersion and emits an event --
 
     def _emit(self, r, etype, obj, old=None):
-        self.events.append((self.rv, r, etype, copy.deepcopy(obj),
-                            copy.deepcopy(old) if old is not None else None))
+        self.events.append((self.rv, r, etype, jcopy(obj),
+                            jcopy(old) if old is not None else None))
         window = max(int(self.settings["watch_window"]), 1)
         while len(self.events) > window:
             self.compacted = self.events.popleft()[0]
@@ -2043,7 +2158,7 @@ class Cluster:
         obj["metadata"]["resourceVersion"] = str(self.rv)
         canonical_order(obj)
         md = obj["metadata"]
-        self.objs[self.key(r, md.get("namespace"), md["name"])] = obj
+        self._index_put(self.key(r, md.get("namespace"), md["name"]), obj)
         self._emit(r, "ADDED", obj)
 
     def _store_update(self, r, obj, old):
@@ -2051,14 +2166,14 @@ class Cluster:
         obj["metadata"]["resourceVersion"] = str(self.rv)
         canonical_order(obj)
         md = obj["metadata"]
-        self.objs[self.key(r, md.get("namespace"), md["name"])] = obj
+        self._index_put(self.key(r, md.get("namespace"), md["name"]), obj)
         self._emit(r, "MODIFIED", obj, old)
 
     def _store_delete(self, r, obj):
         self.rv += 1
         md = obj["metadata"]
-        self.objs.pop(self.key(r, md.get("namespace"), md["name"]), None)
-        obj = copy.deepcopy(obj)
+        self._index_drop(self.key(r, md.get("namespace"), md["name"]))
+        obj = jcopy(obj)
         obj["metadata"]["resourceVersion"] = str(self.rv)
         self._emit(r, "DELETED", obj)
         k = (md.get("namespace", ""), md["name"])
@@ -2153,7 +2268,7 @@ class Cluster:
     def internal_update(self, r, new, manager=CONTROLLER, subresource=None):
         md = new["metadata"]
         old = self.find(r, md.get("namespace"), md["name"])
-        if old is None or strip_for_compare(new) == strip_for_compare(old):
+        if old is None or same_but_version(new, old):
             return False
         if r.gen and spec_part(new) != spec_part(old):
             md["generation"] = old["metadata"].get("generation", 1) + 1
@@ -2184,7 +2299,7 @@ class Cluster:
         if not isinstance(body, dict):
             raise err_bad_request("the object provided is unrecognized (must be of type %s)"
                                   % r.kind)
-        obj = copy.deepcopy(body)
+        obj = jcopy(body)
         self.prune_unknown(r, obj, ctx)
         kind, av = obj.get("kind"), obj.get("apiVersion")
         if (apply or r.crd) and not kind:
@@ -2273,7 +2388,7 @@ class Cluster:
         if ctx.get("dry_run"):
             return 201, obj
         self._store_create(r, obj)
-        snap = copy.deepcopy(obj)
+        snap = jcopy(obj)
         self.reconcile()
         return 201, snap
 
@@ -2307,14 +2422,14 @@ class Cluster:
     def merge_into_old(self, r, old, obj, subresource):
         """The new object of an update: status and system metadata come from the old one."""
         if subresource == "status":
-            new = copy.deepcopy(old)
+            new = jcopy(old)
             if "status" in obj:
                 new["status"] = obj["status"]
             else:
                 new.pop("status", None)
             return new
         if subresource == "resize":
-            new = copy.deepcopy(old)
+            new = jcopy(old)
             new["spec"] = obj.get("spec")
             return new
         new = obj
@@ -2322,12 +2437,12 @@ class Cluster:
         for f in ("uid", "creationTimestamp", "generation", "deletionTimestamp",
                   "deletionGracePeriodSeconds", "managedFields", "resourceVersion"):
             if f in omd:
-                md[f] = copy.deepcopy(omd[f])
+                md[f] = jcopy(omd[f])
             else:
                 md.pop(f, None)
         if r.status_sub:
             if "status" in old:
-                new["status"] = copy.deepcopy(old["status"])
+                new["status"] = jcopy(old["status"])
             else:
                 new.pop("status", None)
         return new
@@ -2343,7 +2458,7 @@ class Cluster:
                 raise err_invalid(r, name, errs)
             self.kinds.admit_validate(r, new, old)
         elif subresource == "resize":
-            a, b = copy.deepcopy(new.get("spec")), copy.deepcopy(old.get("spec"))
+            a, b = jcopy(new.get("spec")), jcopy(old.get("spec"))
             for s in (a, b):
                 for c in (s or {}).get("containers") or []:
                     c.pop("resources", None)
@@ -2364,9 +2479,9 @@ class Cluster:
         else:
             self.mf_update(r, old, new, ctx["manager"],
                            subresource if subresource != "resize" else None)
-        if strip_for_compare(new) == strip_for_compare(old) and \
+        if same_but_version(new, old) and \
                 self.mf_sets(new) == self.mf_sets(old):
-            return 200, copy.deepcopy(old)
+            return 200, jcopy(old)
         if ctx.get("dry_run"):
             return 200, new
         if md.get("deletionTimestamp") and not md.get("finalizers"):
@@ -2374,7 +2489,7 @@ class Cluster:
             self.reconcile()
             return 200, gone
         self._store_update(r, new, old)
-        snap = copy.deepcopy(new)
+        snap = jcopy(new)
         self.reconcile()
         return 200, snap
 
@@ -2384,7 +2499,7 @@ class Cluster:
             patch = json.loads(body.decode("utf-8") or "null")
         except (ValueError, UnicodeDecodeError) as e:
             raise err_bad_request("error decoding patch: %s" % e)
-        base = self.scale_of(r, old) if subresource == "scale" else copy.deepcopy(old)
+        base = self.scale_of(r, old) if subresource == "scale" else jcopy(old)
         base.get("metadata", {}).pop("managedFields", None)
         try:
             if ctype == "application/merge-patch+json":
@@ -2412,7 +2527,7 @@ class Cluster:
                                   "URL (%s)" % (pmd.get("name") if isinstance(pmd, dict) else "",
                                                 name))
         self.check_preconditions(r, old, patched)
-        patched["metadata"]["managedFields"] = copy.deepcopy(old["metadata"].get("managedFields"))
+        patched["metadata"]["managedFields"] = jcopy(old["metadata"].get("managedFields"))
         obj = self.decode(r, patched, ns, url_name=name, ctx=ctx)
         return self.commit(r, old, self.merge_into_old(r, old, obj, subresource), ctx,
                            subresource=subresource)
@@ -2469,7 +2584,7 @@ class Cluster:
             raise self.conflict_error(r, name, conflicts)
         for k, p in conflicts:
             entries[k]["set"].discard(p)
-        live = copy.deepcopy(old)
+        live = jcopy(old)
         live["metadata"].pop("managedFields", None)
         applied_body = {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}
         md_applied = {k: v for k, v in applied_body.get("metadata", {}).items()
@@ -2487,13 +2602,13 @@ class Cluster:
                 remove_path(merged, p)
                 prune_parents(merged, p, owned)
         if subresource == "status":
-            new = copy.deepcopy(old)
+            new = jcopy(old)
             new["status"] = merged.get("status")
         else:
             new = merged
             if r.status_sub:
                 if "status" in old:
-                    new["status"] = copy.deepcopy(old["status"])
+                    new["status"] = jcopy(old["status"])
                 else:
                     new.pop("status", None)
         new["apiVersion"], new["kind"] = r.gv, r.kind
@@ -2558,7 +2673,7 @@ class Cluster:
                 {"name": old["metadata"]["name"], "group": "autoscaling", "kind": "Scale",
                  "causes": [{"reason": "FieldValueInvalid", "message": "Invalid value: %d: must "
                              "be greater than or equal to 0" % rep, "field": "spec.replicas"}]}))
-        new = copy.deepcopy(old)
+        new = jcopy(old)
         new["spec"]["replicas"] = rep
         code, obj = self.commit(r, old, new, ctx, subresource="scale")
         return code, self.scale_of(r, obj if "spec" in obj else self.find(
@@ -2584,7 +2699,7 @@ class Cluster:
                 "propagationPolicy", "notsupported", pp,
                 supported=["Foreground", "Background", "Orphan", "nil"])])
         if ctx.get("dry_run"):
-            return 200, copy.deepcopy(old)
+            return 200, jcopy(old)
         code, out = self.delete_obj(r, old, pp, opts.get("gracePeriodSeconds"))
         self.reconcile()
         return code, out
@@ -2592,14 +2707,14 @@ class Cluster:
     def delete_obj(self, r, old, propagation=None, grace=None):
         md = old["metadata"]
         if md.get("deletionTimestamp"):
-            return 200, copy.deepcopy(old)
+            return 200, jcopy(old)
         if propagation is None and r.kind == "Namespace":
             propagation = "Background"
         if propagation == "Orphan":
             for kk, o in list(self.objs.items()):
                 refs = dig(o, "metadata", "ownerReferences") or []
                 if any(x.get("uid") == md["uid"] for x in refs):
-                    new = copy.deepcopy(o)
+                    new = jcopy(o)
                     new["metadata"]["ownerReferences"] = [x for x in refs
                                                           if x.get("uid") != md["uid"]]
                     if not new["metadata"]["ownerReferences"]:
@@ -2610,18 +2725,18 @@ class Cluster:
         if propagation == "Foreground" and self.dependents(md["uid"]):
             fins.append("foregroundDeletion")
         if r.kind == "Namespace":
-            new = copy.deepcopy(old)
+            new = jcopy(old)
             new["metadata"]["deletionTimestamp"] = now_ts()
             new["metadata"]["deletionGracePeriodSeconds"] = 0
             new["status"] = {"phase": "Terminating"}
             self._store_update(r, new, old)
-            return 200, copy.deepcopy(new)
+            return 200, jcopy(new)
         delay = float(self.settings["pod_termination_delay"])
         if r.kind == "Pod" and dig(old, "spec", "nodeName") and grace != 0 and delay > 0 and \
                 dig(old, "status", "phase") not in ("Succeeded", "Failed"):
             g = grace if grace is not None else dig(old, "spec", "terminationGracePeriodSeconds",
                                                     default=30)
-            new = copy.deepcopy(old)
+            new = jcopy(old)
             new["metadata"]["deletionTimestamp"] = time.strftime(
                 "%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + g))
             new["metadata"]["deletionGracePeriodSeconds"] = g
@@ -2631,14 +2746,14 @@ class Cluster:
             key = (md.get("namespace", ""), md["name"])
             self.pod_delete_due[key] = time.time() + delay
             self.schedule(delay)
-            return 200, copy.deepcopy(new)
+            return 200, jcopy(new)
         if fins:
-            new = copy.deepcopy(old)
+            new = jcopy(old)
             new["metadata"]["deletionTimestamp"] = now_ts()
             new["metadata"]["deletionGracePeriodSeconds"] = 0
             new["metadata"]["finalizers"] = fins
             self._store_update(r, new, old)
-            return 200, copy.deepcopy(new)
+            return 200, jcopy(new)
         gone = self._store_delete(r, old)
         if r.return_deleted:
             return 200, gone
@@ -2684,7 +2799,7 @@ class Cluster:
             items = items[start:]
         out = []
         for o in items:
-            o = copy.deepcopy(o)
+            o = jcopy(o)
             if not r.crd:
                 o.pop("apiVersion", None)
                 o.pop("kind", None)
@@ -2695,18 +2810,67 @@ class Cluster:
     # Simulated controllers: run after every write, to a fixed point, deterministically.
     # ------------------------------------------------------------------------------------
 
-    def reconcile(self):
+    #
+    # Each controller looks only at the objects written since it last ran (and at those
+    # that depend on them: see its "only" set); anything else (a deletion, an object being
+    # deleted, a namespace or class, a setting, an override, a timer) makes every
+    # controller look at everything, as it always did. The result is the same as a full
+    # pass after every write (FAKE_APISERVER_VERIFY checks that), without the cost that
+    # grows with the number of objects.
+
+    def reconcile(self, full=False):
+        if full:
+            self.full_epoch += 1
+        rv = self.rv
         for _ in range(100):
             changed = False
-            for ctrl in (self.c_namespaces, self.c_gc, self.c_statefulsets, self.c_pvc_binder,
-                         self.c_pvc_resize, self.c_snapshots, self.c_pods,
-                         self.c_pvc_protection, self.c_pod_termination):
-                if ctrl():
+            for name in CONTROLLERS:
+                if getattr(self, name)(self._dirty_for(name)):
                     changed = True
             if not changed:
-                return
+                break
+        if all(self.ctrl_pos.get(n) == len(self.changes) for n in CONTROLLERS):
+            self.changes = []
+            self.ctrl_pos = {n: 0 for n in CONTROLLERS}
+        if VERIFY_FILE and not full:
+            before = self.rv
+            self.reconcile(full=True)
+            if self.rv != before:
+                with open(VERIFY_FILE, "a") as f:
+                    f.write("incremental reconcile missed %d write(s) after rv %d: %s\n" % (
+                        self.rv - before, rv, [(e[0], e[1].kind, e[2], e[3]["metadata"]["name"])
+                                               for e in self.events if e[0] > before]))
 
-    def c_namespaces(self):
+    def _dirty_for(self, name):
+        """The keys written since the controller last ran, or None: look at everything."""
+        pos = self.ctrl_pos.get(name, 0)
+        self.ctrl_pos[name] = len(self.changes)
+        if self.ctrl_epoch.get(name) != self.full_epoch:
+            self.ctrl_epoch[name] = self.full_epoch
+            return None
+        return self.changes[pos:]
+
+    def _sorted(self, keys):
+        """The stored objects of these keys, in the order of all()."""
+        out = [self.objs[k] for k in set(keys) if k in self.objs]
+        out.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
+        return out
+
+    def _claims_of_pods(self, keys):
+        """PVC keys the pods among keys use."""
+        out = set()
+        for k in keys:
+            if k[:2] == ("", "pods") and k in self.objs:
+                for ns, kind, name in self._pod_ref_keys(k, self.objs[k]):
+                    if kind == "pvc":
+                        out.add(("", "persistentvolumeclaims", ns, name))
+        return out
+
+    @staticmethod
+    def _of_type(keys, group, plural):
+        return {k for k in keys if k[0] == group and k[1] == plural}
+
+    def c_namespaces(self, dirty=None):
         changed = False
         nsr = rt("", "namespaces")
         cmr = rt("", "configmaps")
@@ -2731,9 +2895,17 @@ class Cluster:
                 changed = True
         return changed
 
-    def c_gc(self):
+    def c_gc(self, dirty=None):
         changed = False
-        uids = {o["metadata"]["uid"]: o for o in self.objs.values()}
+        uids = self.by_uid
+        if dirty is not None:
+            # only an object written with owners that are all gone is garbage now
+            for k in set(dirty):
+                refs = dig(self.objs.get(k), "metadata", "ownerReferences") or []
+                if refs and all(x.get("uid") not in uids for x in refs):
+                    break
+            else:
+                return False
         for kk, o in list(self.objs.items()):
             r = RT[(kk[0], kk[1])]
             md = o["metadata"]
@@ -2749,7 +2921,7 @@ class Cluster:
                         self.delete_obj(dr, d, "Background")
                         changed = True
                 if not self.dependents(md["uid"]):
-                    new = copy.deepcopy(o)
+                    new = jcopy(o)
                     new["metadata"]["finalizers"] = [f for f in md["finalizers"]
                                                      if f != "foregroundDeletion"]
                     if not new["metadata"]["finalizers"]:
@@ -2757,15 +2929,35 @@ class Cluster:
                     changed |= self.internal_update(r, new, "generic-garbage-collector")
         return changed
 
+    _revision_memo = {}
+
     def sts_revision(self, sts):
         tmpl = json.dumps(dig(sts, "spec", "template"), sort_keys=True, separators=(",", ":"))
-        return sts["metadata"]["name"] + "-" + safe_encode(str(fnv32a(tmpl.encode())))
+        h = self._revision_memo.get(tmpl)
+        if h is None:
+            if len(self._revision_memo) > 100000:
+                self._revision_memo.clear()
+            h = self._revision_memo[tmpl] = safe_encode(str(fnv32a(tmpl.encode())))
+        return sts["metadata"]["name"] + "-" + h
 
-    def c_statefulsets(self):
+    def c_statefulsets(self, dirty=None):
         changed = False
         podr, pvcr = rt("", "pods"), rt("", "persistentvolumeclaims")
         stsr = rt("apps", "statefulsets")
-        for sts in self.all(stsr):
+        if dirty is None:
+            stss = self.all(stsr)
+        else:
+            only = self._of_type(dirty, "apps", "statefulsets")
+            for k in self._of_type(dirty, "", "pods"):
+                p = self.objs.get(k)
+                for x in dig(p, "metadata", "ownerReferences") or []:
+                    if x.get("controller") and x.get("uid") in self.by_uid:
+                        only.add(self.by_uid[x["uid"]])
+                m = re.fullmatch(r"(.+)-[0-9]+", k[3])
+                if m:
+                    only.add(("apps", "statefulsets", k[2], m.group(1)))
+            stss = self._sorted(self._of_type(only, "apps", "statefulsets"))
+        for sts in stss:
             md, spec = sts["metadata"], sts["spec"]
             if md.get("deletionTimestamp"):
                 continue
@@ -2775,7 +2967,8 @@ class Cluster:
             st = sts.get("status") or {}
             cur_rev = st.get("currentRevision") or upd_rev
             pods = {}
-            for p in self.all(podr, ns):
+            for p in self._sorted(k for k in self.owned.get(uid, ())
+                                  if k[:2] == ("", "pods") and k[2] == ns):
                 refs = p["metadata"].get("ownerReferences") or []
                 if any(x.get("uid") == uid and x.get("controller") for x in refs):
                     m = re.fullmatch(re.escape(name) + r"-([0-9]+)", p["metadata"]["name"])
@@ -2803,7 +2996,7 @@ class Cluster:
                                "metadata": {"name": cn, "namespace": ns,
                                             "labels": dict(dig(spec, "selector", "matchLabels")
                                                            or {})},
-                               "spec": copy.deepcopy(vct.get("spec") or {})}
+                               "spec": jcopy(vct.get("spec") or {})}
                         self.internal_create(pvcr, pvc)
                 self.internal_create(podr, self.sts_pod(sts, i, upd_rev))
                 changed = True
@@ -2843,14 +3036,14 @@ class Cluster:
             if updated:
                 nst["updatedReplicas"] = updated
             if nst != st:
-                new = copy.deepcopy(sts)
+                new = jcopy(sts)
                 new["status"] = nst
                 changed |= self.internal_update(stsr, new, subresource="status")
         return changed
 
     def sts_pod(self, sts, i, rev):
         md, spec = sts["metadata"], sts["spec"]
-        tmpl = copy.deepcopy(spec.get("template") or {})
+        tmpl = jcopy(spec.get("template") or {})
         name = "%s-%d" % (md["name"], i)
         labels = dict(dig(tmpl, "metadata", "labels") or {})
         labels.update({"apps.kubernetes.io/pod-index": str(i), "controller-revision-hash": rev,
@@ -2883,7 +3076,7 @@ class Cluster:
 
     def pods_using_claim(self, ns, claim, running_only=False):
         out = []
-        for p in self.all(rt("", "pods"), ns):
+        for p in self._sorted(self.pod_refs.get((ns, "pvc", claim), ())):
             if dig(p, "status", "phase") in ("Succeeded", "Failed"):
                 continue
             if running_only and dig(p, "status", "phase") != "Running":
@@ -2894,11 +3087,17 @@ class Cluster:
                     break
         return out
 
-    def c_pvc_binder(self):
+    def c_pvc_binder(self, dirty=None):
         changed = False
         pvcr = rt("", "persistentvolumeclaims")
         scr = rt("storage.k8s.io", "storageclasses")
-        for pvc in self.all(pvcr):
+        if dirty is None:
+            pvcs = self.all(pvcr)
+        else:
+            # written PVCs, those of written pods (first consumer), clones and restores
+            pvcs = self._sorted(self._of_type(dirty, "", "persistentvolumeclaims") |
+                                self._claims_of_pods(dirty) | self.ds_pvcs)
+        for pvc in pvcs:
             md, spec = pvc["metadata"], pvc.get("spec") or {}
             if dig(pvc, "status", "phase") == "Bound" or md.get("deletionTimestamp"):
                 continue
@@ -2911,7 +3110,7 @@ class Cluster:
             ann = md.get("annotations") or {}
             if ann.get("volume.kubernetes.io/storage-provisioner") != prov and \
                     prov != "kubernetes.io/no-provisioner":
-                new = copy.deepcopy(pvc)
+                new = jcopy(pvc)
                 a = new["metadata"].setdefault("annotations", {})
                 a["volume.beta.kubernetes.io/storage-provisioner"] = prov
                 a["volume.kubernetes.io/storage-provisioner"] = prov
@@ -2943,24 +3142,30 @@ class Cluster:
                         continue
                 else:
                     continue
-            new = copy.deepcopy(pvc)
+            new = jcopy(pvc)
             new["spec"]["volumeName"] = "pvc-" + md["uid"]
             a = new["metadata"].setdefault("annotations", {})
             a["pv.kubernetes.io/bind-completed"] = "yes"
             a["pv.kubernetes.io/bound-by-controller"] = "yes"
             self.internal_update(pvcr, new)
-            new = copy.deepcopy(self.find(pvcr, ns, name))
+            new = jcopy(self.find(pvcr, ns, name))
             new["status"] = {"phase": "Bound", "accessModes": list(spec.get("accessModes") or []),
                              "capacity": {"storage": request}}
             self.internal_update(pvcr, new, subresource="status")
             changed = True
         return changed
 
-    def c_pvc_resize(self):
+    def c_pvc_resize(self, dirty=None):
         changed = False
         pvcr = rt("", "persistentvolumeclaims")
         now = time.time()
-        for pvc in self.all(pvcr):
+        if dirty is None:
+            pvcs = self.all(pvcr)
+        else:
+            pvcs = self._sorted(self._of_type(dirty, "", "persistentvolumeclaims") |
+                                self._claims_of_pods(dirty) |
+                                {("", "persistentvolumeclaims") + k for k in self.resize_state})
+        for pvc in pvcs:
             md = pvc["metadata"]
             if dig(pvc, "status", "phase") != "Bound":
                 continue
@@ -2972,7 +3177,7 @@ class Cluster:
                 if state is not None:
                     del self.resize_state[key]
                 continue
-            new = copy.deepcopy(pvc)
+            new = jcopy(pvc)
             st = new["status"]
             ts = now_ts()
             if state is None or state["target"] != req:
@@ -3004,10 +3209,14 @@ class Cluster:
                                             subresource="status")
         return changed
 
-    def c_snapshots(self):
+    def c_snapshots(self, dirty=None):
         changed = False
         vsr = rt(SNAP_GROUP, "volumesnapshots")
         pvcr = rt("", "persistentvolumeclaims")
+        if dirty is not None and not any(
+                k[:2] in ((SNAP_GROUP, "volumesnapshots"), ("", "persistentvolumeclaims"))
+                for k in dirty):
+            return False
         for vs in self.all(vsr):
             md = vs["metadata"]
             ns, name = md["namespace"], md["name"]
@@ -3017,7 +3226,7 @@ class Cluster:
                               dig(p, "status", "phase") != "Bound")
                              for p in self.all(pvcr, ns))
                 if not in_use and md.get("finalizers"):
-                    new = copy.deepcopy(vs)
+                    new = jcopy(vs)
                     new["metadata"]["finalizers"] = [
                         f for f in md["finalizers"]
                         if not f.startswith("snapshot.storage.kubernetes.io/")]
@@ -3025,7 +3234,7 @@ class Cluster:
                         del new["metadata"]["finalizers"]
                     changed |= self.internal_update(vsr, new, "snapshot-controller")
                 continue
-            st = copy.deepcopy(vs.get("status") or {})
+            st = jcopy(vs.get("status") or {})
             ov = self.snap_overrides.get((ns, name))
             if ov and ov.get("uid") not in (None, md["uid"]):
                 ov = None
@@ -3034,7 +3243,7 @@ class Cluster:
                         if dig(c, "metadata", "annotations",
                                "snapshot.storage.kubernetes.io/is-default-class") == "true"]
                 if dflt:
-                    new = copy.deepcopy(vs)
+                    new = jcopy(vs)
                     new["spec"]["volumeSnapshotClassName"] = dflt[-1]["metadata"]["name"]
                     changed |= self.internal_update(vsr, new, "snapshot-controller")
                     continue
@@ -3042,7 +3251,7 @@ class Cluster:
                       "snapshot class"
                 if dig(st, "error", "message") != err:
                     st = {"readyToUse": False, "error": {"message": err, "time": now_ts()}}
-                    new = copy.deepcopy(vs)
+                    new = jcopy(vs)
                     new["status"] = st
                     changed |= self.internal_update(vsr, new, "snapshot-controller", "status")
                 continue
@@ -3081,12 +3290,12 @@ class Cluster:
                 fins = md.get("finalizers") or []
                 if "boundVolumeSnapshotContentName" in nst and \
                         "snapshot.storage.kubernetes.io/volumesnapshot-bound-protection" not in fins:
-                    new = copy.deepcopy(vs)
+                    new = jcopy(vs)
                     new["metadata"]["finalizers"] = fins + [
                         "snapshot.storage.kubernetes.io/volumesnapshot-as-source-protection",
                         "snapshot.storage.kubernetes.io/volumesnapshot-bound-protection"]
                     self.internal_update(vsr, new, "snapshot-controller")
-                new = copy.deepcopy(self.find(vsr, ns, name))
+                new = jcopy(self.find(vsr, ns, name))
                 new["status"] = nst
                 changed |= self.internal_update(vsr, new, "snapshot-controller", "status")
         return changed
@@ -3217,7 +3426,7 @@ class Cluster:
                 s["state"] = {"waiting": {"reason": "ContainerCreating"}}
             res = c.get("resources")
             if phase == "Running" and res and self.minor_int() >= 33:
-                s["resources"] = copy.deepcopy(res)
+                s["resources"] = jcopy(res)
             return s
 
         if spec.get("initContainers"):
@@ -3226,10 +3435,20 @@ class Cluster:
         st["qosClass"] = qos
         return ip, st
 
-    def c_pods(self):
+    def c_pods(self, dirty=None):
         changed = False
         podr = rt("", "pods")
-        for pod in self.all(podr):
+        if dirty is None:
+            pods = self.all(podr)
+        else:
+            only = self._of_type(dirty, "", "pods")
+            for k in dirty:
+                kind = {"persistentvolumeclaims": "pvc", "configmaps": "cm",
+                        "secrets": "secret"}.get(k[1]) if k[0] == "" else None
+                if kind:
+                    only |= self.pod_refs.get((k[2], kind, k[3]), set())
+            pods = self._sorted(only)
+        for pod in pods:
             md = pod["metadata"]
             if md.get("deletionTimestamp"):
                 continue
@@ -3261,24 +3480,29 @@ class Cluster:
             ip, st = self.pod_status(pod, state, t)
             self.pod_state[md["uid"]] = {"sig": sig, "ip": ip}
             if state[1] != "Unschedulable" and not dig(pod, "spec", "nodeName"):
-                new = copy.deepcopy(pod)
+                new = jcopy(pod)
                 new["spec"]["nodeName"] = NODE_NAME
                 self.internal_update(podr, new, manager="kube-scheduler")
                 pod = self.find(podr, md["namespace"], md["name"])
-            new = copy.deepcopy(pod)
+            new = jcopy(pod)
             new["status"] = st
             changed |= self.internal_update(podr, new, manager="kubelet", subresource="status")
         return changed
 
-    def c_pvc_protection(self):
+    def c_pvc_protection(self, dirty=None):
         changed = False
         pvcr = rt("", "persistentvolumeclaims")
-        for pvc in self.all(pvcr):
+        if dirty is None:
+            pvcs = self.all(pvcr)
+        else:
+            pvcs = self._sorted(self._of_type(dirty, "", "persistentvolumeclaims") |
+                                self._claims_of_pods(dirty))
+        for pvc in pvcs:
             md = pvc["metadata"]
             if md.get("deletionTimestamp") and "kubernetes.io/pvc-protection" in \
                     (md.get("finalizers") or []):
                 if not self.pods_using_claim(md["namespace"], md["name"]):
-                    new = copy.deepcopy(pvc)
+                    new = jcopy(pvc)
                     new["metadata"]["finalizers"] = [f for f in md["finalizers"]
                                                      if f != "kubernetes.io/pvc-protection"]
                     if not new["metadata"]["finalizers"]:
@@ -3286,7 +3510,7 @@ class Cluster:
                     changed |= self.internal_update(pvcr, new, "kube-controller-manager")
         return changed
 
-    def c_pod_termination(self):
+    def c_pod_termination(self, dirty=None):
         changed = False
         podr = rt("", "pods")
         now = time.time()
@@ -3520,7 +3744,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                  "params": q, "content_type": ctype or None, "user": None, "status": None,
                  "conn": self.conn_id, "user_agent": self.headers.get("User-Agent"),
                  "watch": False}
-        if body:
+        if body and cluster.settings["log_bodies"]:
             try:
                 entry["body"] = json.loads(body.decode("utf-8"))
             except (ValueError, UnicodeDecodeError):
@@ -3530,6 +3754,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             entry["seq"] = cluster.log_seq
             cluster.log.append(entry)
             cluster.stats["requests"] += 1
+            by = cluster.stats.setdefault("by_method", {})
+            by[method] = by.get(method, 0) + 1
             cluster.api_conns.add(self.conn_id)
         try:
             self.apply_faults(method, path, entry)
@@ -3748,7 +3974,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 obj = cluster.get_or_404(r, ns, name)
                 if sub == "scale":
                     return 200, cluster.scale_of(r, obj)
-                return 200, copy.deepcopy(obj)
+                return 200, jcopy(obj)
             if method == "POST":
                 if name is not None:
                     raise err_method_not_allowed()
@@ -3807,12 +4033,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                 fields_match(fsel, o):
                             if not ctx["dry_run"]:
                                 cluster.delete_obj(r, o, opts.get("propagationPolicy"))
-                            o = copy.deepcopy(o)
+                            o = jcopy(o)
                             if not r.crd:
                                 o.pop("apiVersion", None)
                                 o.pop("kind", None)
                             items.append(o)
-                    cluster.reconcile()
+                    cluster.reconcile(full=True)
                     return 200, {"kind": r.kind + "List", "apiVersion": r.gv,
                                  "metadata": {"resourceVersion": str(cluster.rv)}, "items": items}
                 return cluster.op_delete(r, ns, name, opts, ctx)
@@ -3960,7 +4186,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                 % (pos, cluster.compacted + 1))))
                             pos = None
                         else:
-                            for erv, er, et, eo, eold in cluster.events:
+                            # the events are in resourceVersion order: take the new ones
+                            # from the end rather than walking the whole window
+                            new = []
+                            for e in reversed(cluster.events):
+                                if e[0] <= pos:
+                                    break
+                                new.append(e)
+                            for erv, er, et, eo, eold in reversed(new):
                                 if erv <= pos or er is not r:
                                     continue
                                 nm, om = matches(eo), matches(eold)
@@ -4002,6 +4235,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send_json(400, {"error": "body is not JSON"})
         what = path[len("/_fake/"):].strip("/")
         with cluster.lock:
+            if method != "GET":
+                cluster.full_epoch += 1  # settings and overrides: controllers look at all
             if what == "health":
                 return self.send_json(200, {"ok": True, "port": self.server.server_address[1]})
             if what == "reset":
@@ -4039,7 +4274,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         return self.send_json(400, {"error": "unknown setting %s" % k})
                     cluster.settings[k] = v
                 cluster.cond.notify_all()
-                cluster.reconcile()
+                cluster.reconcile(full=True)
                 return self.send_json(200, cluster.settings)
             if what == "snapshot-api":
                 cluster.settings["snapshot_api"] = bool(args.get("enabled", True))
@@ -4060,7 +4295,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     if not args.get("sticky") and pod is not None:
                         ov["uid"] = pod["metadata"]["uid"]
                     cluster.pod_overrides[key] = ov
-                cluster.reconcile()
+                cluster.reconcile(full=True)
                 return self.send_json(200, {"ok": True, "found": pod is not None})
             if what == "volumesnapshot":
                 key = (args.get("namespace", "default"), args.get("name"))
@@ -4074,28 +4309,28 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     ov["uid"] = vs["metadata"]["uid"]
                 cluster.snap_overrides[key] = ov
                 if vs is not None and ov.get("ready") and dig(vs, "status", "error"):
-                    new = copy.deepcopy(vs)
+                    new = jcopy(vs)
                     new["status"].pop("error", None)
                     cluster.internal_update(rt(SNAP_GROUP, "volumesnapshots"), new,
                                             "snapshot-controller", "status")
-                cluster.reconcile()
+                cluster.reconcile(full=True)
                 return self.send_json(200, {"ok": True, "found": vs is not None})
             if what == "pvc":
                 key = (args.get("namespace", "default"), args.get("name"))
                 st = cluster.resize_state.get(key)
                 if args.get("finish_resize") and st:
                     st["due"] = 0
-                    cluster.reconcile()
+                    cluster.reconcile(full=True)
                     if st.get("stage") == 2 and args.get("offline"):
                         pvc = cluster.find(rt("", "persistentvolumeclaims"), key[0], key[1])
-                        new = copy.deepcopy(pvc)
+                        new = jcopy(pvc)
                         new["status"]["capacity"] = {"storage": st["target"]}
                         new["status"].pop("conditions", None)
                         new["status"].pop("allocatedResourceStatuses", None)
                         del cluster.resize_state[key]
                         cluster.internal_update(rt("", "persistentvolumeclaims"), new,
                                                 "kubelet", "status")
-                        cluster.reconcile()
+                        cluster.reconcile(full=True)
                 return self.send_json(200, {"ok": True, "resizing": st is not None})
             if what == "fault":
                 if method == "DELETE":
@@ -4122,7 +4357,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 cluster.events.clear()
                 return self.send_json(200, {"ok": True, "compacted": cluster.compacted})
             if what == "tick":
-                cluster.reconcile()
+                cluster.reconcile(full=True)
                 return self.send_json(200, {"ok": True})
             if what == "objects":
                 return self.send_json(200, {"objects": [
@@ -4143,7 +4378,7 @@ def timer_thread(cluster):
                 heapq.heappop(cluster.deadlines)
                 fired = True
             if fired:
-                cluster.reconcile()
+                cluster.reconcile(full=True)
             wait = cluster.deadlines[0] - now if cluster.deadlines else 1.0
             cluster.cond.wait(max(min(wait, 1.0), 0.005))
 
@@ -4188,6 +4423,8 @@ def parse_args(argv):
     p.add_argument("--parent-pid", type=int, default=0, help="exit when this process is gone")
     p.add_argument("--lifetime", type=float, default=0, help="exit after this many seconds")
     p.add_argument("--quiet", action="store_true")
+    p.add_argument("--no-log-bodies", action="store_true",
+                   help="keep request bodies out of the request log (benchmarks)")
     return p.parse_args(argv)
 
 
@@ -4201,6 +4438,7 @@ def main(argv):
     s["pod_termination_delay"] = a.pod_termination_delay
     s["bookmark_interval"] = a.bookmark_interval
     s["watch_window"] = a.watch_window
+    s["log_bodies"] = not a.no_log_bodies
     for t in a.token:
         tok, _, user = t.partition(":")
         s["tokens"][tok] = user or "fake-user"
