@@ -287,8 +287,7 @@ apply_object(struct syncd *sd, struct ct *ct, const cJSON *want, bool *wrote,
 	if (ret < 0)
 		return pct_error_prefix(err, "%s %s", syncd_kinds[k].kind, name);
 	if (result)
-		syncd_cache_put(sd, k, result);
-	cJSON_Delete(result);
+		syncd_cache_take(sd, k, result);
 	*wrote = true;
 	syncd_debug(sd, "CT %u: applied %s %s", ct->vmid, syncd_kinds[k].kind, name);
 	return 0;
@@ -349,29 +348,6 @@ delete_pod(struct syncd *sd, const cJSON *pod, long grace, struct pct_error **er
 	}
 	cJSON_Delete(resp);
 	return ret;
-}
-
-/* Objects of one CT in the cache (by the ctid label). */
-static size_t
-cached_of(struct syncd *sd, enum syncd_kind k, unsigned vmid, const cJSON ***out)
-{
-	const cJSON *it;
-	const cJSON **v = NULL;
-	size_t n = 0;
-	char id[16];
-
-	snprintf(id, sizeof(id), "%u", vmid);
-	cJSON_ArrayForEach(it, sd->cache[k].objects)
-	{
-		const char *c = jstr(jpath(it, "metadata", "labels", LABEL_CTID));
-
-		if (c && !strcmp(c, id)) {
-			v = xrealloc(v, (n + 1) * sizeof(*v));
-			v[n++] = it;
-		}
-	}
-	*out = v;
-	return n;
 }
 
 /* ---- observed status ---- */
@@ -486,7 +462,7 @@ destroy_ct(struct syncd *sd, struct ct *ct, struct state *st, struct pct_error *
 		return syncd_manifest_remove(sd, ct->vmid, err);
 	}
 	for (k = 0; k < ARRAY_SIZE(kinds) && ret == 0; k++) {
-		n = cached_of(sd, kinds[k], ct->vmid, &objs);
+		n = syncd_cache_of_ct(sd, kinds[k], ct->vmid, &objs);
 		for (i = 0; i < n && ret == 0; i++)
 			ret = delete_object(sd, kinds[k], objs[i], err);
 		free(objs);
@@ -505,13 +481,13 @@ destroy_ct(struct syncd *sd, struct ct *ct, struct state *st, struct pct_error *
 	}
 	/* the snapshots were the CT's: a VolumeSnapshot outlives its PVC */
 	if (ret == 0 && sd->has_snapshots) {
-		n = cached_of(sd, KIND_VOLUMESNAPSHOT, ct->vmid, &objs);
+		n = syncd_cache_of_ct(sd, KIND_VOLUMESNAPSHOT, ct->vmid, &objs);
 		for (i = 0; i < n && ret == 0; i++)
 			ret = delete_object(sd, KIND_VOLUMESNAPSHOT, objs[i], err);
 		free(objs);
 	}
 	if (ret == 0 && st->destroy_unreferenced) {
-		n = cached_of(sd, KIND_PVC, ct->vmid, &objs);
+		n = syncd_cache_of_ct(sd, KIND_PVC, ct->vmid, &objs);
 		for (i = 0; i < n && ret == 0; i++)
 			ret = delete_object(sd, KIND_PVC, objs[i], err);
 		free(objs);
@@ -566,12 +542,12 @@ remove_ct(struct syncd *sd, struct ct *ct, struct pct_error **err)
 			printf("would remove the manifest of CT %u\n", ct->vmid);
 	} else {
 		for (k = 0; k < ARRAY_SIZE(kinds) && ret == 0; k++) {
-			n = cached_of(sd, kinds[k], ct->vmid, &objs);
+			n = syncd_cache_of_ct(sd, kinds[k], ct->vmid, &objs);
 			for (i = 0; i < n && ret == 0; i++)
 				ret = delete_object(sd, kinds[k], objs[i], err);
 			free(objs);
 		}
-		n = cached_of(sd, KIND_PVC, ct->vmid, &objs);
+		n = syncd_cache_of_ct(sd, KIND_PVC, ct->vmid, &objs);
 		for (i = 0; i < n; i++)
 			syncd_log_ct(sd, ct, "CT %u: config removed; PVC %s kept (orphan)", ct->vmid,
 				     jstr(jpath(objs[i], "metadata", "name", NULL)));
@@ -769,7 +745,7 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 		/* PVCs of this CT that no section references any more: orphans */
 		{
 			const cJSON **objs;
-			size_t n = cached_of(sd, KIND_PVC, ct->vmid, &objs), j, k;
+			size_t n = syncd_cache_of_ct(sd, KIND_PVC, ct->vmid, &objs), j, k;
 
 			for (j = 0; j < n; j++) {
 				const char *name = jstr(jpath(objs[j], "metadata", "name", NULL));
