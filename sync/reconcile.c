@@ -791,12 +791,21 @@ out:
 
 /* ---- passes ---- */
 
+static int
+cmp_vmid(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static size_t
 scan_confdir(struct syncd *sd, bool *dir_ok)
 {
 	DIR *dir = opendir(sd->confdir);
 	struct dirent *de;
-	size_t n = 0, i;
+	unsigned *ids = NULL;
+	size_t n = 0, alloc = 0, i;
 
 	for (i = 0; i < sd->ncts; i++)
 		sd->cts[i].has_file = false;
@@ -808,10 +817,15 @@ scan_confdir(struct syncd *sd, bool *dir_ok)
 
 		if (!syncd_is_conf_name(de->d_name, &vmid))
 			continue;
-		syncd_ct(sd, vmid, true)->has_file = true;
-		n++;
+		ids = xgrow(ids, n + 1, &alloc, sizeof(*ids));
+		ids[n++] = vmid;
 	}
 	closedir(dir);
+	/* in order: sd->cts is sorted, new CTs are then appended, not inserted */
+	qsort(ids, n, sizeof(*ids), cmp_vmid);
+	for (i = 0; i < n; i++)
+		syncd_ct(sd, ids[i], true)->has_file = true;
+	free(ids);
 	return n;
 }
 
