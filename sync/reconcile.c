@@ -94,8 +94,11 @@ state_load(struct syncd *sd, unsigned vmid, struct state *st)
 		cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st->json, "destroy-unreferenced"));
 }
 
-/* restart_done as the last status file recorded it, so an agent restart
- * does not reboot CTs again */
+/*
+ * restart_done as the last status file recorded it, so an agent restart
+ * does not reboot CTs again; and the file's content, so that a restart does
+ * not rewrite every status file that says the same.
+ */
 static void
 load_restart_done(struct syncd *sd, struct ct *ct)
 {
@@ -109,6 +112,14 @@ load_restart_done(struct syncd *sd, struct ct *ct)
 	if (pct_read_file(path, 1 << 20, &buf, &len) < 0)
 		return;
 	j = cJSON_ParseWithLength(buf, len);
+	if (cJSON_IsObject(j) && !ct->last_status) {
+		char *text;
+
+		cJSON_DeleteItemFromObjectCaseSensitive(j, "updated");
+		text = cJSON_PrintUnformatted(j);
+		ct->last_status = text ? xstrdup(text) : NULL;
+		cJSON_free(text);
+	}
 	r = cJSON_GetObjectItemCaseSensitive(j, "restart");
 	if (cJSON_IsString(r))
 		ct->restart_done = xstrdup(r->valuestring);
