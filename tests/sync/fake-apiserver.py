@@ -1987,6 +1987,7 @@ class Cluster:
             self.ctrl_epoch = {}    # controller -> full_epoch of its last full pass
             self.rv = 0
             self.events = collections.deque()
+            self.event_copies = {}  # FAKE_APISERVER_VERIFY: rv -> copies of the event's objects
             self.compacted = 0
             self.pod_overrides = {}
             self.snap_overrides = {}
@@ -2145,12 +2146,18 @@ class Cluster:
 
     # -- low-level writes: every write bumps the global resourceVersion and emits an event --
 
+    # Stored objects are never changed in place: a write stores a new object. So events,
+    # responses and lists can share them instead of copying (FAKE_APISERVER_VERIFY checks
+    # that nothing changes them behind the store's back).
+
     def _emit(self, r, etype, obj, old=None):
-        self.events.append((self.rv, r, etype, jcopy(obj),
-                            jcopy(old) if old is not None else None))
+        self.events.append((self.rv, r, etype, obj, old))
+        if VERIFY_FILE:
+            self.event_copies[self.rv] = (jcopy(obj), jcopy(old))
         window = max(int(self.settings["watch_window"]), 1)
         while len(self.events) > window:
             self.compacted = self.events.popleft()[0]
+            self.event_copies.pop(self.compacted, None)
         self.cond.notify_all()
 
     def _store_create(self, r, obj):
@@ -2388,9 +2395,8 @@ class Cluster:
         if ctx.get("dry_run"):
             return 201, obj
         self._store_create(r, obj)
-        snap = jcopy(obj)
         self.reconcile()
-        return 201, snap
+        return 201, obj
 
     def get_or_404(self, r, ns, name):
         o = self.find(r, ns, name)
@@ -2489,9 +2495,8 @@ class Cluster:
             self.reconcile()
             return 200, gone
         self._store_update(r, new, old)
-        snap = jcopy(new)
         self.reconcile()
-        return 200, snap
+        return 200, new
 
     def op_patch(self, r, ns, name, body, ctype, ctx, subresource=None):
         old = self.get_or_404(r, ns, name)
@@ -2799,10 +2804,8 @@ class Cluster:
             items = items[start:]
         out = []
         for o in items:
-            o = jcopy(o)
             if not r.crd:
-                o.pop("apiVersion", None)
-                o.pop("kind", None)
+                o = {k: v for k, v in o.items() if k not in ("apiVersion", "kind")}
             out.append(o)
         return {"kind": r.kind + "List", "apiVersion": r.gv, "metadata": md, "items": out}
 
@@ -2832,6 +2835,13 @@ class Cluster:
         if all(self.ctrl_pos.get(n) == len(self.changes) for n in CONTROLLERS):
             self.changes = []
             self.ctrl_pos = {n: 0 for n in CONTROLLERS}
+        if VERIFY_FILE:
+            for e in self.events:
+                if e[0] in self.event_copies and (e[3], e[4]) != self.event_copies[e[0]]:
+                    with open(VERIFY_FILE, "a") as f:
+                        f.write("the objects of event %d (%s %s %s) were changed in place\n"
+                                % (e[0], e[2], e[1].kind, e[3]["metadata"].get("name")))
+                    self.event_copies[e[0]] = (jcopy(e[3]), jcopy(e[4]))
         if VERIFY_FILE and not full:
             before = self.rv
             self.reconcile(full=True)
@@ -3974,7 +3984,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 obj = cluster.get_or_404(r, ns, name)
                 if sub == "scale":
                     return 200, cluster.scale_of(r, obj)
-                return 200, jcopy(obj)
+                return 200, obj
             if method == "POST":
                 if name is not None:
                     raise err_method_not_allowed()
