@@ -1125,6 +1125,24 @@ def jcopy(v):
     return copy.deepcopy(v)
 
 
+def with_status(obj, status):
+    """A new object: obj with another status. Only what a write changes is copied (the
+    store never changes an object in place: the rest can be shared)."""
+    new = dict(obj)
+    new["metadata"] = dict(obj["metadata"])
+    new["status"] = status
+    return new
+
+
+_uuid_random = random.Random(os.urandom(16))
+
+
+def new_uuid():
+    """A random (version 4) UUID without a system call per UUID: one per request made
+    the fake's answers slow on a busy machine."""
+    return str(uuid.UUID(int=_uuid_random.getrandbits(128), version=4))
+
+
 def same_but_version(a, b):
     """a == b but for metadata.resourceVersion and metadata.managedFields."""
     ma, mb = a.get("metadata"), b.get("metadata")
@@ -2264,7 +2282,7 @@ class Cluster:
         self.kinds.normalize(r, obj)
         self.kinds.default(r, obj, None)
         self.kinds.admit_mutate(r, obj, None, internal=True)
-        md["uid"] = str(uuid.uuid4())
+        md["uid"] = new_uuid()
         md["creationTimestamp"] = now_ts()
         if r.gen:
             md["generation"] = 1
@@ -2383,7 +2401,7 @@ class Cluster:
         if errs:
             raise err_invalid(r, name, errs)
         self.kinds.admit_validate(r, obj, None)
-        md["uid"] = str(uuid.uuid4())
+        md["uid"] = new_uuid()
         md["creationTimestamp"] = now_ts()
         if r.gen:
             md["generation"] = 1
@@ -3046,9 +3064,7 @@ class Cluster:
             if updated:
                 nst["updatedReplicas"] = updated
             if nst != st:
-                new = jcopy(sts)
-                new["status"] = nst
-                changed |= self.internal_update(stsr, new, subresource="status")
+                changed |= self.internal_update(stsr, with_status(sts, nst), subresource="status")
         return changed
 
     def sts_pod(self, sts, i, rev):
@@ -3158,9 +3174,9 @@ class Cluster:
             a["pv.kubernetes.io/bind-completed"] = "yes"
             a["pv.kubernetes.io/bound-by-controller"] = "yes"
             self.internal_update(pvcr, new)
-            new = jcopy(self.find(pvcr, ns, name))
-            new["status"] = {"phase": "Bound", "accessModes": list(spec.get("accessModes") or []),
-                             "capacity": {"storage": request}}
+            new = with_status(self.find(pvcr, ns, name), {
+                "phase": "Bound", "accessModes": list(spec.get("accessModes") or []),
+                "capacity": {"storage": request}})
             self.internal_update(pvcr, new, subresource="status")
             changed = True
         return changed
@@ -3494,9 +3510,8 @@ class Cluster:
                 new["spec"]["nodeName"] = NODE_NAME
                 self.internal_update(podr, new, manager="kube-scheduler")
                 pod = self.find(podr, md["namespace"], md["name"])
-            new = jcopy(pod)
-            new["status"] = st
-            changed |= self.internal_update(podr, new, manager="kubelet", subresource="status")
+            changed |= self.internal_update(podr, with_status(pod, st), manager="kubelet",
+                                            subresource="status")
         return changed
 
     def c_pvc_protection(self, dirty=None):
@@ -3711,7 +3726,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def send_bytes(self, code, data, ctype, headers=None):
         self.send_response(code)
-        self.send_header("Audit-Id", str(uuid.uuid4()))
+        self.send_header("Audit-Id", new_uuid())
         self.send_header("Cache-Control", "no-cache, private")
         self.send_header("Content-Type", ctype)
         for k, v in (headers or {}).items():
@@ -4145,7 +4160,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     pos = None
             cluster.live_watches.append(w)
         self.send_response(200)
-        self.send_header("Audit-Id", str(uuid.uuid4()))
+        self.send_header("Audit-Id", new_uuid())
         self.send_header("Cache-Control", "no-cache, private")
         self.send_header("Content-Type", "application/json")
         self.send_header("Transfer-Encoding", "chunked")
