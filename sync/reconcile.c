@@ -959,7 +959,9 @@ run(struct syncd *sd, bool all)
 int
 syncd_reconcile_all(struct syncd *sd)
 {
+	double start = syncd_now();
 	bool dir_ok;
+	int ret;
 
 	scan_confdir(sd, &dir_ok);
 	if (sd->kube_mode)
@@ -967,7 +969,10 @@ syncd_reconcile_all(struct syncd *sd)
 	else
 		add_manifest_cts(sd);
 	mass_delete_guard(sd, dir_ok);
-	return run(sd, true);
+	ret = run(sd, true);
+	syncd_debug(sd, "full pass done: %zu CTs in %.3f s%s", sd->ncts, syncd_now() - start,
+		    sd->converged ? "" : " (not converged)");
+	return ret;
 }
 
 int
