@@ -7,9 +7,11 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -221,6 +223,56 @@ pctconf_create_file(const char *path, const void *data, size_t len, mode_t mode,
 	return 0;
 }
 
+/* Is pid a process that can still write? A zombie (killed, not yet reaped) cannot. */
+static bool
+process_alive(pid_t pid)
+{
+	char path[64], buf[512], *close_paren;
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return false;
+	/* Linux: the state follows the command name in parentheses */
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno != ENOENT;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	close_paren = strrchr(buf, ')');
+	return !(close_paren && close_paren[1] == ' ' &&
+		 (close_paren[2] == 'Z' || close_paren[2] == 'X'));
+}
+
+void
+pctconf_remove_stale_temps(const char *dir, const char *base)
+{
+	size_t blen = base ? strlen(base) : 0;
+	struct dirent *de;
+	DIR *d;
+
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		const char *tail = base ? de->d_name + blen : strstr(de->d_name, ".tmp.");
+		unsigned long long pid;
+
+		if (base && strncmp(de->d_name, base, blen))
+			continue;
+		if (!tail || strncmp(tail, ".tmp.", 5) || !pct_parse_uint(tail + 5, 1, INT_MAX, &pid))
+			continue;
+		/* a writer that is still there keeps its file */
+		if (process_alive((pid_t)pid))
+			continue;
+		(void)unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+}
+
 int
 pctconf_save(const struct pctconf *conf, const char *path, struct pct_error **err)
 {
@@ -233,6 +285,11 @@ pctconf_save(const struct pctconf *conf, const char *path, struct pct_error **er
 	if (pct_read_file(path, PCTCONF_MAX_FILE_SIZE, &old, &oldlen) == 0 && oldlen == len &&
 	    memcmp(old, text, len) == 0)
 		return 0;
+	{
+		_cleanup_free_ char *d = xstrdup(path), *b = xstrdup(path);
+
+		pctconf_remove_stale_temps(dirname(d), basename(b));
+	}
 	if (pctconf_write_file_atomic(path, text, len, 0644, err) < 0)
 		return -1;
 	return 1;

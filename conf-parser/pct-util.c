@@ -319,15 +319,16 @@ pct_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int
-pct_read_file(const char *path, size_t max, char **out, size_t *len)
+static int
+read_file(const char *path, int flags, size_t max, char **out, size_t *len)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t alloc = 0, n = 0;
 	struct stat st;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO in place of the file must not block us in open() */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | flags);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) < 0)
@@ -374,6 +375,18 @@ pct_read_file(const char *path, size_t max, char **out, size_t *len)
 	*out = steal_ptr(buf);
 	*len = n;
 	return 0;
+}
+
+int
+pct_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	return read_file(path, 0, max, out, len);
+}
+
+int
+pct_read_file_nofollow(const char *path, size_t max, char **out, size_t *len)
+{
+	return read_file(path, O_NOFOLLOW, max, out, len);
 }
 
 char *

@@ -125,9 +125,13 @@ const char *pct_getenv_default(const char *name, const char *def);
 int pct_write_all(int fd, const void *buf, size_t len);
 /*
  * Read a whole file into a NUL-terminated buffer (*len excludes the NUL).
- * Refuses files larger than max bytes with EFBIG. -1 with errno on error.
+ * Refuses files larger than max bytes with EFBIG, anything but a regular file
+ * with EINVAL (EISDIR for a directory) without blocking on it (a FIFO).
+ * -1 with errno on error.
  */
 int pct_read_file(const char *path, size_t max, char **out, size_t *len);
+/* The same, but a symbolic link as the last component fails with ELOOP. */
+int pct_read_file_nofollow(const char *path, size_t max, char **out, size_t *len);
 
 /* A printable rendering of bytes for messages: control bytes and NUL as \xNN. */
 char *pct_quote_bytes(const char *s, size_t len);

@@ -371,6 +371,13 @@ int pctconf_write_file_atomic(const char *path, const void *data, size_t len, mo
  */
 int pctconf_save(const struct pctconf *conf, const char *path, struct pct_error **err);
 /*
+ * Remove the <base>.tmp.<pid> files in dir (any *.tmp.<pid> when base is NULL)
+ * whose writer is gone: what a writer killed between creating its temp file
+ * and the rename (SIGKILL, a crash) leaves behind. pctconf_save does it for
+ * the file it writes, under the CT's lock; the agent at start for its own.
+ */
+void pctconf_remove_stale_temps(const char *dir, const char *base);
+/*
  * Create a new file atomically with link(2) semantics: fails with
  * PCT_E_EXISTS when the path exists (two concurrent creates: one wins).
  */

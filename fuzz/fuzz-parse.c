@@ -7,9 +7,12 @@
  * as one "lxc.environment.runtime: <piece>" line per NUL-separated piece, and
  * the next read trims blanks around each piece. A piece with blanks at an
  * edge (from "env: " or a NUL byte inside a value) therefore changes once.
- * The same holds for a [pve:pending] section whose only content is a
- * description of empty comment lines ("#"): Proxmox writes the header but no
- * line, and the next read finds the section empty.
+ * The same holds for a [pve:pending] section whose only content the writer
+ * does not print: a description of empty comment lines ("#"), an empty env
+ * ("lxc.environment.runtime: " with nothing after it), keys the writer skips
+ * ("lxc: x", "digest: x", as Proxmox's write_pct_config does): Proxmox writes
+ * the header for the non-empty hash but no line, and the next read finds the
+ * section empty.
  * Such inputs must converge within two more rounds: a pending section whose
  * only key is such an env becomes an empty "[pve:pending]" header first
  * (Proxmox writes the header for a non-empty hash, then no line for the
@@ -39,17 +42,23 @@ env_edge_blank(const struct pctconf_section *s)
 	return 0;
 }
 
+/*
+ * A pending section that is not empty but of which the writer prints no line:
+ * empty comment lines, an empty env, keys the writer skips as Proxmox does
+ * ("lxc", "digest", ...).
+ */
 static int
-pending_only_blank_description(const struct pctconf_section *s)
+pending_writes_nothing(const struct pctconf_section *s)
 {
-	size_t i;
+	struct strbuf sb = STRBUF_INIT;
+	int nothing;
 
-	if (!s->description || s->nvals || s->env || s->nlxc)
+	if (pctconf_section_empty(s))
 		return 0;
-	for (i = 0; i < s->desc_len; i++)
-		if (s->description[i] != '\n')
-			return 0;
-	return 1;
+	pctconf_write_section(s, &sb);
+	nothing = sb.len == 0;
+	strbuf_release(&sb);
+	return nothing;
 }
 
 static int
@@ -58,7 +67,7 @@ env_quirk(const struct pctconf *c)
 	size_t i;
 
 	if (env_edge_blank(&c->main) || env_edge_blank(&c->pending) ||
-	    pending_only_blank_description(&c->pending))
+	    pending_writes_nothing(&c->pending))
 		return 1;
 	for (i = 0; i < c->nsnaps; i++)
 		if (env_edge_blank(c->snaps[i]))

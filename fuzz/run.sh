@@ -3,6 +3,13 @@
 #   fuzz/run.sh short   a quick run (CI): 20 s per target
 #   fuzz/run.sh long    the documented long run (make fuzz): 15 min per target
 # Seeds come from the fixture corpus; new inputs go to build/fuzz/corpus-*.
+#   parse      the config parser and writer (tests/fixtures/conf)
+#   propstr    property strings (the fixtures' values)
+#   args       pct's command line (the CLI tests' command lines)
+#   kubeconfig kubeconfig YAML (tests/fixtures/kubeconfig)
+#   json       API responses: watch streams into the agent's cache and status
+#              files, Status bodies (tests/fixtures/watch)
+# FUZZ_TARGETS="json kubeconfig" picks targets; FUZZ_SECONDS the time of each.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 mode=${1:-short}
@@ -13,26 +20,49 @@ long) secs=${FUZZ_SECONDS:-900} ;;
 esac
 out="$top/build/fuzz"
 mkdir -p "$out"
-[ -f "$top/build/plain/config.h" ] || { echo "run after the plain build (tests/run-all.sh)" >&2; exit 1; }
+# config.h of the plain build (tests/run-all.sh), or of an in-tree build
+if [ -f "$top/build/plain/config.h" ]; then
+	cfgdir=$top/build/plain
+elif [ -f "$top/config.h" ]; then
+	cfgdir=$top
+else
+	echo "run after a build (tests/run-all.sh, or ./configure && make)" >&2
+	exit 1
+fi
 libsrc=$(ls "$top"/conf-parser/*.c)
 pctsrc="$(ls "$top"/pct/*.c) $top/sync/settings.c $top/sync/state.c"
 pctlibs="$(pkg-config --cflags --libs libcjson yaml-0.1 libconfuse) -lcrypt"
-targets=${FUZZ_TARGETS:-parse propstr args}
+kubesrc=$(ls "$top"/sync/kube/*.c)
+syncdsrc=$(ls "$top"/sync/*.c | grep -v -e /prestart.c -e /syncd.c)
+syncdlibs="$(pkg-config --cflags --libs libcurl libcjson yaml-0.1 libconfuse) -linotifytools -lm"
+targets=${FUZZ_TARGETS:-parse propstr args kubeconfig json}
 for target in $targets; do
 	bin="$out/fuzz-$target"
 	case $target in
 	# pct prints "Unknown option" lines as Proxmox does; close_fd_mask=2
 	# drops them (libFuzzer keeps its own and the sanitizers' reports)
 	args) extra="-DPCT_NO_MAIN -I$top $pctsrc $pctlibs" flags=-close_fd_mask=2 ;;
+	kubeconfig)
+		extra="-I$top/sync/kube $top/sync/kube/kubeconfig.c $(pkg-config --cflags --libs yaml-0.1)"
+		flags= ;;
+	# the agent without its main(), libkube, and pct's reader of status files
+	json)
+		extra="-DSYNCD_NO_MAIN -I$top -I$top/sync/kube $top/sync/syncd.c $syncdsrc $kubesrc"
+		extra="$extra $top/pct/status.c $syncdlibs"
+		flags=-close_fd_mask=2 ;;
 	*) extra= flags= ;;
 	esac
 	# shellcheck disable=SC2086 # word lists
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-I"$top/build/plain" -I"$top/conf-parser" -I"$top/sync" \
+		-I"$cfgdir" -I"$top/conf-parser" -I"$top/sync" \
 		"$top/fuzz/fuzz-$target.c" $libsrc $extra -o "$bin" -lpthread
 	corpus="$out/corpus-$target"
 	mkdir -p "$corpus"
-	[ "$target" = args ] || cp "$top"/tests/fixtures/conf/*.conf "$corpus"/ 2>/dev/null || true
+	case $target in
+	parse | propstr) cp "$top"/tests/fixtures/conf/*.conf "$corpus"/ 2>/dev/null || true ;;
+	kubeconfig) cp "$top"/tests/fixtures/kubeconfig/*.yaml "$corpus"/ ;;
+	json) cp "$top"/tests/fixtures/watch/*.stream "$corpus"/ ;;
+	esac
 	# inputs that once crashed stay in the seed corpus as regression tests
 	cp "$top"/tests/fixtures/fuzz/"$target"-* "$corpus"/ 2>/dev/null || true
 	if [ "$target" = args ]; then

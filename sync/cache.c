@@ -2,16 +2,21 @@
  * An informer-style cache of the objects corral-syncd manages: one LIST per
  * kind (label managed-by=corral) fills it, a WATCH from the list's
  * resourceVersion keeps it current, and a watch that ends is restarted
- * (with a fresh LIST when the server says the version is too old). The
- * reconcile passes compare against the cache, so a pass where nothing
- * changed sends no request at all, and a rename reaches the API with one
- * write.
+ * (with a fresh LIST when the server says the version is too old, or when
+ * the connection was lost: the server may have restarted, even with its
+ * state lost). Failures back off per kind (1 s doubling to 30 s); a re-list
+ * marks the CTs whose objects changed meanwhile. The reconcile passes
+ * compare against the cache, so a pass where nothing changed sends no
+ * request at all, and a rename reaches the API with one write.
  */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "syncd.h"
+
+#define WATCH_BACKOFF_MAX 30.0
 
 const struct kind_info syncd_kinds[KIND_MAX] = {
 	[KIND_PVC] = { "PersistentVolumeClaim", "v1", "persistentvolumeclaims" },
@@ -359,6 +364,12 @@ cache_take(const struct syncd *sd, struct cache_kind *c, enum syncd_kind k, cJSO
 }
 
 void
+syncd_cache_clear(struct syncd *sd, enum syncd_kind k)
+{
+	cache_reset(&sd->cache[k]);
+}
+
+void
 syncd_cache_put(struct syncd *sd, enum syncd_kind k, const cJSON *o)
 {
 	cache_put(sd, &sd->cache[k], k, o);
@@ -432,6 +443,8 @@ syncd_cache_of_ct(struct syncd *sd, enum syncd_kind k, unsigned vmid, const cJSO
 	return n;
 }
 
+static void api_back(struct syncd *sd);
+
 struct watch_ctx {
 	struct syncd *sd;
 	enum syncd_kind kind;
@@ -439,33 +452,80 @@ struct watch_ctx {
 
 static struct watch_ctx watch_ctx[KIND_MAX];
 
-static void
-on_event(const char *type, const cJSON *o, void *arg)
+void
+syncd_cache_event(struct syncd *sd, enum syncd_kind k, const char *type, const cJSON *o)
 {
-	struct watch_ctx *wc = arg;
-	struct syncd *sd = wc->sd;
 	const char *rv = meta_str(o, "resourceVersion");
+	const char *name = meta_str(o, "name");
 	unsigned vmid = object_vmid(o);
 
 	if (!strcmp(type, "ERROR")) {
 		/* 410 Gone and friends: the watch ends; the next rewatch re-lists */
-		sd->cache[wc->kind].listed = false;
+		sd->cache[k].listed = false;
 		return;
 	}
 	if (rv) {
-		free(sd->cache[wc->kind].resource_version);
-		sd->cache[wc->kind].resource_version = xstrdup(rv);
+		free(sd->cache[k].resource_version);
+		sd->cache[k].resource_version = xstrdup(rv);
 	}
+	sd->cache[k].failures = 0;
+	api_back(sd);
 	if (!strcmp(type, "BOOKMARK"))
 		return;
+	if (!name)
+		return;
 	if (!strcmp(type, "DELETED"))
-		syncd_cache_remove(sd, wc->kind, meta_str(o, "name"));
+		syncd_cache_remove(sd, k, name);
 	else
-		syncd_cache_put(sd, wc->kind, o);
-	syncd_debug(sd, "watch %s %s %s", type, syncd_kinds[wc->kind].kind, meta_str(o, "name"));
+		syncd_cache_put(sd, k, o);
+	syncd_debug(sd, "watch %s %s %s", type, syncd_kinds[k].kind, name);
 	/* an observed change is a reason to look at the CT again (status, drift) */
 	if (vmid)
 		syncd_ct(sd, vmid, true)->dirty = true;
+}
+
+/*
+ * Mark the CTs whose objects differ between the cache of a kind and a fresh
+ * list of it (a re-list: what changed while we were not watching is to be
+ * looked at). The cache keeps only what the agent reads (no resourceVersion),
+ * so that is what is compared: a change the agent cannot see is no reason
+ * to look at a CT again.
+ */
+static void
+mark_changed(struct syncd *sd, const struct cache_kind *old, const struct cache_kind *new)
+{
+	const cJSON *it;
+
+	if (!old->objects || !old->index)
+		return;
+	cJSON_ArrayForEach(it, old->objects)
+	{
+		const struct cache_entry *n = *name_slot(new->index, it->string);
+		unsigned vmid = object_vmid(it);
+
+		if (n && cJSON_Compare(it, n->item, true))
+			continue;
+		if (vmid)
+			syncd_ct(sd, vmid, true)->dirty = true;
+		/* its CT label changed: the new CT is to be looked at too */
+		if (n && n->vmid && n->vmid != vmid)
+			syncd_ct(sd, n->vmid, true)->dirty = true;
+	}
+	cJSON_ArrayForEach(it, new->objects)
+	{
+		unsigned vmid = object_vmid(it);
+
+		if (vmid && !*name_slot(old->index, it->string))
+			syncd_ct(sd, vmid, true)->dirty = true;
+	}
+}
+
+static void
+on_event(const char *type, const cJSON *o, void *arg)
+{
+	struct watch_ctx *wc = arg;
+
+	syncd_cache_event(wc->sd, wc->kind, type, o);
 }
 
 /*
@@ -523,6 +583,7 @@ list_kind(struct syncd *sd, enum syncd_kind k, struct pct_error **err)
 		free(version);
 		return ret;
 	}
+	mark_changed(sd, &sd->cache[k], &fresh);
 	cache_release(&sd->cache[k]);
 	sd->cache[k].objects = fresh.objects;
 	sd->cache[k].index = fresh.index;
@@ -602,35 +663,123 @@ syncd_snapshots_served(struct syncd *sd)
 	}
 	cache_reset(c);
 	c->listed = false;
-	if (has && syncd_cache_rewatch(sd, &e) < 0)
-		syncd_log(sd, "%s", e->msg);
+	if (has)
+		syncd_cache_rewatch(sd);
 	return has;
 }
 
-int
-syncd_cache_rewatch(struct syncd *sd, struct pct_error **err)
+/* A list or watch of kind k failed: back off, say so once per outage. */
+static void
+watch_failed(struct syncd *sd, enum syncd_kind k, const char *msg)
 {
+	struct cache_kind *c = &sd->cache[k];
+	double delay = pow(2.0, c->failures < 5 ? c->failures : 5);
+
+	if (delay > WATCH_BACKOFF_MAX)
+		delay = WATCH_BACKOFF_MAX;
+	c->failures++;
+	c->retry_at = syncd_now() + delay;
+	/* one dropped watch is routine (proxies close idle connections); a retry
+	 * that fails too is worth a line */
+	if (c->failures >= 2 && !sd->api_trouble) {
+		syncd_log(sd, "%s; retrying with backoff (up to %.0f s)", msg, WATCH_BACKOFF_MAX);
+		sd->api_trouble = true;
+	} else {
+		syncd_debug(sd, "%s; retrying in %.0f s", msg, delay);
+	}
+}
+
+/* The API answers again after trouble: look at every CT again, at once. */
+static void
+api_back(struct syncd *sd)
+{
+	size_t i;
+
+	if (!sd->api_trouble)
+		return;
+	sd->api_trouble = false;
+	syncd_log(sd, "the API server answers again; looking at every CT");
+	for (i = 0; i < sd->ncts; i++) {
+		sd->cts[i].dirty = true;
+		sd->cts[i].next_attempt = 0;
+		sd->cts[i].failures = 0;
+	}
+}
+
+void
+syncd_cache_rewatch(struct syncd *sd)
+{
+	double now = syncd_now();
 	int k;
 
 	if (sd->once)
-		return 0;
+		return;
 	for (k = 0; k < KIND_MAX; k++) {
+		struct cache_kind *c = &sd->cache[k];
+		_cleanup_error_ struct pct_error *err = NULL;
+
 		if (!kind_served(sd, k))
 			continue;
-		if (sd->cache[k].watch && kube_watch_active(sd->cache[k].watch))
+		if (c->watch && kube_watch_active(c->watch))
 			continue;
-		if (!sd->cache[k].listed && list_kind(sd, (enum syncd_kind)k, err) < 0) {
-			if (k == KIND_VOLUMESNAPSHOT && (*err)->code == KUBE_E_STATUS(404) &&
-			    !syncd_snapshots_served(sd)) {
-				pct_error_free(err);
+		if (c->watch) {
+			const struct pct_error *we = kube_watch_error(c->watch);
+
+			if (!we) {
+				/* the server ended the stream (timeoutSeconds): go on from there */
+				c->failures = 0;
+			} else if (we->code == KUBE_E_STATUS(410)) {
+				/* too old: list again, at once */
+				c->listed = false;
+			} else {
+				/* the connection was lost, or the watch refused: the cache
+				 * may be stale (a restarted server may even have lost
+				 * its state), so list again */
+				if (we->code == KUBE_E_TRANSPORT || we->code >= KUBE_E_STATUS(500))
+					c->listed = false;
+				watch_failed(sd, (enum syncd_kind)k, we->msg);
+			}
+			kube_watch_stop(c->watch);
+			c->watch = NULL;
+		}
+		if (now < c->retry_at)
+			continue;
+		if (!c->listed) {
+			if (list_kind(sd, (enum syncd_kind)k, &err) < 0) {
+				/* the snapshot API may be gone (its CRDs removed) */
+				if (k == KIND_VOLUMESNAPSHOT && err->code == KUBE_E_STATUS(404) &&
+				    !syncd_snapshots_served(sd))
+					continue;
+				c->list_failed = true;
+				watch_failed(sd, (enum syncd_kind)k, err->msg);
 				continue;
 			}
-			return -1;
+			/* a list that works again ends an outage; one that always worked
+			 * says nothing about a watch that keeps failing */
+			if (c->list_failed)
+				api_back(sd);
+			c->list_failed = false;
 		}
-		if (watch_kind(sd, (enum syncd_kind)k, err) < 0)
-			return -1;
+		if (watch_kind(sd, (enum syncd_kind)k, &err) < 0)
+			watch_failed(sd, (enum syncd_kind)k, err->msg);
 	}
-	return 0;
+}
+
+double
+syncd_cache_next_retry(const struct syncd *sd)
+{
+	double next = 0;
+	int k;
+
+	for (k = 0; k < KIND_MAX; k++) {
+		const struct cache_kind *c = &sd->cache[k];
+
+		if (!kind_served(sd, k) || (c->watch && kube_watch_active(c->watch)))
+			continue;
+		if (!next || c->retry_at < next)
+			next = c->retry_at;
+	}
+	return next;
 }
 
 void

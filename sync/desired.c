@@ -307,10 +307,44 @@ mount_target(const struct build *b, const char *mp)
 	return xstrdup(mp);
 }
 
+/* the length of path without trailing slashes ("/data/" is "/data") */
+static size_t
+path_len(const char *p)
+{
+	size_t n = strlen(p);
+
+	while (n > 1 && p[n - 1] == '/')
+		n--;
+	return n;
+}
+
 static void
 add_mount(struct build *b, const char *volname, const char *path, bool ro)
 {
-	cJSON *m = cJSON_CreateObject();
+	cJSON *m, *it;
+	size_t n = path_len(path);
+
+	/* two volumes at one path: the API server refuses the pod, again and again */
+	cJSON_ArrayForEach(it, b->mounts)
+	{
+		const char *p = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "mountPath"));
+		const char *other = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "name"));
+		bool rootfs_new = !strcmp(volname, "rootfs");
+		const char *shown = path;
+
+		if (!p || !other || path_len(p) != n || strncmp(p, path, n))
+			continue;
+		if (b->privileged && str_has_prefix(shown, "/rootfs"))
+			shown = shown[7] ? shown + 7 : "/";
+		(void)refuse(b, "%s: mount point '%.*s' is already used by %s%s",
+			     rootfs_new ? other : volname, (int)path_len(shown), shown,
+			     rootfs_new ? volname : other,
+			     !b->privileged && (rootfs_new || !strcmp(other, "rootfs"))
+				     ? " (an unprivileged CT has its rootfs volume at /data)"
+				     : "");
+		return;
+	}
+	m = cJSON_CreateObject();
 
 	str(m, "name", volname);
 	str(m, "mountPath", path);

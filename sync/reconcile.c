@@ -196,7 +196,8 @@ first_problem(const struct pctconf *conf, size_t *count)
 			if (!first) {
 				_cleanup_free_ char *flat = one_line(msg.buf);
 
-				first = xasprintf("%s:%u: %s: %s", conf->path, v->line, v->key, flat);
+				first = xasprintf("%s:%u: %s: %s", conf->path, v->line, v->key,
+						  flat);
 			}
 			(*count)++;
 		}
@@ -359,6 +360,25 @@ delete_pod(struct syncd *sd, const cJSON *pod, long grace, struct pct_error **er
 	}
 	cJSON_Delete(resp);
 	return ret;
+}
+
+/* Does the cluster hold anything of this CT (orphan PVCs included)? */
+static bool
+has_objects(struct syncd *sd, unsigned vmid)
+{
+	int k;
+
+	if (!sd->kube_mode)
+		return false;
+	for (k = 0; k < KIND_MAX; k++) {
+		const cJSON **objs;
+		size_t n = syncd_cache_of_ct(sd, (enum syncd_kind)k, vmid, &objs);
+
+		free(objs);
+		if (n)
+			return true;
+	}
+	return false;
 }
 
 /* ---- observed status ---- */
@@ -624,11 +644,30 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 	int ret = 0;
 
 	ct->dirty = false;
-	if (pct_read_file(path, PCTCONF_MAX_FILE_SIZE, &raw, &rawlen) < 0) {
-		if (errno != ENOENT)
-			return pct_error_errno(err, errno, "unable to read '%s'", path);
-		ct->has_file = false;
-		return remove_ct(sd, ct, err);
+	syncd_log_ct_pass(ct);
+	/* never through a symbolic link: it could name any file of the host */
+	if (pct_read_file_nofollow(path, PCTCONF_MAX_FILE_SIZE, &raw, &rawlen) < 0) {
+		int e = errno;
+
+		if (e == ENOENT) {
+			ct->has_file = false;
+			return remove_ct(sd, ct, err);
+		}
+		if (e == ELOOP)
+			problem = xasprintf("'%s' is a symbolic link; config files must be regular files",
+					    path);
+		else if (e == EISDIR)
+			problem = xasprintf("'%s' is a directory, not a config file", path);
+		else if (e == EINVAL)
+			problem = xasprintf("'%s' is not a regular file", path);
+		else if (e == EFBIG)
+			problem = xasprintf("unable to read file '%s' - larger than %u MiB", path,
+					    PCTCONF_MAX_FILE_SIZE >> 20);
+		else {
+			/* EACCES, EIO...: try again later, like any failure */
+			backoff(sd, ct);
+			return pct_error_errno(err, e, "unable to read '%s'", path);
+		}
 	}
 	ct->has_file = true;
 	state_load(sd, ct->vmid, &st);
@@ -636,6 +675,13 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 		load_restart_done(sd, ct);
 	free(ct->power);
 	ct->power = xstrdup(st.power);
+	if (problem) {
+		/* not a file the agent may act on: keep the last good state */
+		ct->invalid = true;
+		set_error(ct, problem);
+		syncd_log_ct(sd, ct, "CT %u: %s; keeping the last good state", ct->vmid, problem);
+		goto status;
+	}
 	conf = pctconf_parse(path, ct->vmid, raw, rawlen);
 	lock = pctconf_get(&conf->main, "lock");
 	if (lock && !strcmp(lock, "destroyed") && st.destroy) {
@@ -652,8 +698,8 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 	problem = first_problem(conf, &nproblems);
 	if (problem) {
 		_cleanup_free_ char *msg =
-			nproblems > 1 ? xasprintf("%s (and %zu more problem%s; see pct lint)", problem,
-						  nproblems - 1, nproblems > 2 ? "s" : "")
+			nproblems > 1 ? xasprintf("%s (and %zu more problem%s; see pct lint)",
+						  problem, nproblems - 1, nproblems > 2 ? "s" : "")
 				      : xstrdup(problem);
 
 		/* keep the last good state; say where the file is wrong */
@@ -882,21 +928,57 @@ add_manifest_cts(struct syncd *sd)
 }
 
 /*
+ * Would removing this CT (its file is gone) delete something: objects other
+ * than its PVCs, or its manifest? A CT of which only PVCs are left (kept on
+ * purpose when its file went) has nothing left to lose.
+ */
+static bool
+removal_pending(struct syncd *sd, const struct ct *ct)
+{
+	static const enum syncd_kind kinds[] = {KIND_STATEFULSET, KIND_SERVICE, KIND_CONFIGMAP,
+						KIND_SECRET};
+	size_t k;
+
+	if (!sd->kube_mode) {
+		_cleanup_free_ char *path =
+			xasprintf("%s/ct-%u.yaml", sd->settings->manifest_dir, ct->vmid);
+
+		return access(path, F_OK) == 0;
+	}
+	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
+		const cJSON **objs;
+		size_t n = syncd_cache_of_ct(sd, kinds[k], ct->vmid, &objs);
+
+		free(objs);
+		if (n)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Refuse to delete when most CTs lose their file at once: an unmounted or
  * emptied config directory must not empty the cluster. Counted against
  * every CT the agent knows (files, and objects in the cluster or manifest
- * directory), so a restart of the agent does not lift the guard; pct
- * destroy keeps the file until the agent is done and is never blocked.
+ * directory), so a restart of the agent does not lift the guard; CTs of
+ * which only orphan PVCs are left count neither way (they were removed
+ * before). pct destroy keeps the file until the agent is done and is never
+ * blocked.
  */
 static void
 mass_delete_guard(struct syncd *sd, bool dir_ok)
 {
-	size_t i, gone = 0, known = sd->ncts;
+	size_t i, gone = 0, known = 0;
 	bool block;
 
-	for (i = 0; i < sd->ncts; i++)
-		if (!sd->cts[i].has_file)
+	for (i = 0; i < sd->ncts; i++) {
+		if (sd->cts[i].has_file) {
+			known++;
+		} else if (removal_pending(sd, &sd->cts[i])) {
+			known++;
 			gone++;
+		}
+	}
 	block = gone > 0 && !sd->allow_mass_delete && (!dir_ok || (gone >= 2 && gone * 2 > known));
 	if (block && !sd->mass_delete_blocked) {
 		if (!dir_ok)
@@ -940,11 +1022,16 @@ run(struct syncd *sd, bool all)
 			sd->converged = false;
 		}
 	}
-	/* forget CTs that have neither a file nor objects any more */
+	/*
+	 * Forget CTs that have neither a file nor objects any more. One whose
+	 * PVCs stay (orphans) is remembered, with what was logged about it: the
+	 * next full pass would find it again by their label and log it anew.
+	 */
 	for (i = 0; i < sd->ncts;) {
 		struct ct *ct = &sd->cts[i];
 
-		if (!ct->has_file && !ct->dirty && !sd->mass_delete_blocked) {
+		if (!ct->has_file && !ct->dirty && !sd->mass_delete_blocked &&
+		    !has_objects(sd, ct->vmid)) {
 			syncd_ct_release(ct);
 			memmove(ct, ct + 1, (sd->ncts - i - 1) * sizeof(*ct));
 			sd->ncts--;

@@ -48,6 +48,12 @@ pct_state_save(unsigned vmid, cJSON *state, struct pct_error **err)
 
 	if (pctconf_mkdir_p(dir, 0755) < 0)
 		return pct_error_errno(err, errno, "unable to create directory '%s'", dir);
+	{
+		/* we hold the CT's lock: any other writer of this file is gone */
+		_cleanup_free_ char *base = xasprintf("%u.state", vmid);
+
+		pctconf_remove_stale_temps(dir, base);
+	}
 	text = cJSON_PrintUnformatted(state);
 	if (!text)
 		return pct_error_set(err, PCT_E_INTERNAL, "unable to serialize the state of CT %u", vmid);

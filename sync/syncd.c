@@ -65,6 +65,29 @@ syncd_debug(struct syncd *sd, const char *fmt, ...)
 	va_end(ap);
 }
 
+static bool
+strv_has(char *const *v, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i], s))
+			return true;
+	return false;
+}
+
+static void
+strv_clear(char ***v, size_t *n)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		free((*v)[i]);
+	free(*v);
+	*v = NULL;
+	*n = 0;
+}
+
 void
 syncd_log_ct(struct syncd *sd, struct ct *ct, const char *fmt, ...)
 {
@@ -74,21 +97,37 @@ syncd_log_ct(struct syncd *sd, struct ct *ct, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	/* once per change of state: no log floods while a CT keeps failing */
-	if (ct->logged && !strcmp(ct->logged, msg)) {
+	/*
+	 * Once per change of state: no log floods while a CT keeps failing, nor
+	 * when a pass has several messages (comparing with the last one only
+	 * would print two alternating messages at every pass).
+	 */
+	if (strv_has(ct->logged_now, ct->nlogged_now, msg)) {
 		free(msg);
 		return;
 	}
-	syncd_log(sd, "%s", msg);
-	free(ct->logged);
-	ct->logged = msg;
+	if (!strv_has(ct->logged, ct->nlogged, msg))
+		syncd_log(sd, "%s", msg);
+	ct->logged_now = xrealloc(ct->logged_now, (ct->nlogged_now + 1) * sizeof(char *));
+	ct->logged_now[ct->nlogged_now++] = msg;
+}
+
+void
+syncd_log_ct_pass(struct ct *ct)
+{
+	strv_clear(&ct->logged, &ct->nlogged);
+	ct->logged = ct->logged_now;
+	ct->nlogged = ct->nlogged_now;
+	ct->logged_now = NULL;
+	ct->nlogged_now = 0;
 }
 
 void
 syncd_ct_release(struct ct *ct)
 {
 	free(ct->error);
-	free(ct->logged);
+	strv_clear(&ct->logged, &ct->nlogged);
+	strv_clear(&ct->logged_now, &ct->nlogged_now);
 	free(ct->power);
 	free(ct->applied_hashes);
 	free(ct->last_status);
@@ -317,11 +356,14 @@ static int
 connect_with(struct syncd *sd, const struct kube_config *kc, int *majorp, int *minorp,
 	     struct pct_error **err)
 {
+	static bool warned; /* once, not at every attempt to connect */
 	int major = 0, minor = 0, ret;
 
-	if (kc->insecure)
+	if (kc->insecure && !warned) {
 		syncd_log(sd, "warning: %s: insecure-skip-tls-verify is set; the API server's certificate is not checked",
 			  kc->source);
+		warned = true;
+	}
 	ret = kube_open(kc, sd->settings->request_timeout, &sd->kube, err);
 	if (ret < 0)
 		return ret;
@@ -357,6 +399,70 @@ log_stats(struct syncd *sd)
 		    st->requests, st->writes, st->bytes_sent, st->bytes_received, st->connections);
 }
 
+/* Sleep, woken early by SIGTERM/SIGINT (no SA_RESTART: nanosleep returns EINTR). */
+static void
+nap(struct syncd *sd, double seconds)
+{
+	double end = syncd_now() + seconds;
+
+	while (!sd->stop && syncd_now() < end) {
+		double left = end - syncd_now();
+		struct timespec ts = {.tv_sec = (time_t)left,
+				      .tv_nsec = (long)((left - (double)(time_t)left) * 1e9)};
+
+		(void)nanosleep(&ts, NULL);
+	}
+}
+
+/* An error reaching or using the API server (not a settings or kubeconfig error). */
+static bool
+api_error(const struct pct_error *err)
+{
+	return err && err->code >= KUBE_E_HTTP && err->code < KUBE_E_TRANSPORT + 1000;
+}
+
+/*
+ * Connect and fill the cache. A daemon that cannot reach the API server at
+ * start (the cluster boots after us, a network outage, a server refusing us
+ * for now) keeps trying with backoff, 1 s doubling to 30 s, and says so once
+ * per kind of failure (a connection error, an HTTP status: the texts differ
+ * in details such as libcurl's timings); --once and kubeconfig errors end at
+ * once.
+ */
+static int
+connect_and_sync(struct syncd *sd, struct pct_error **err)
+{
+	int said = 0;
+	double delay = 1;
+	int ret;
+
+	for (;;) {
+		ret = connect_cluster(sd, err);
+		if (ret == 0)
+			ret = syncd_cache_sync(sd, err);
+		if (ret == 0 || sd->once || !api_error(*err))
+			return ret;
+		if (said != (*err)->code) {
+			syncd_log(sd, "%s; retrying with backoff (up to 30 s)", (*err)->msg);
+			said = (*err)->code;
+		} else {
+			syncd_debug(sd, "%s; retrying in %.0f s", (*err)->msg, delay);
+		}
+		pct_error_free(err);
+		syncd_cache_release(sd);
+		if (sd->kube) {
+			kube_close(sd->kube);
+			sd->kube = NULL;
+		}
+		/* alive, only not connected: pct need not think the agent is gone */
+		syncd_heartbeat(sd);
+		nap(sd, delay);
+		if (sd->stop)
+			return pct_error_set(err, EINTR, "stopped before reaching the API server");
+		delay = delay * 2 > 30 ? 30 : delay * 2;
+	}
+}
+
 static int
 wait_events(struct syncd *sd, double deadline)
 {
@@ -388,11 +494,12 @@ loop(struct syncd *sd)
 	double next_heartbeat = syncd_now() + 10;
 	double debounce = (double)sd->settings->debounce_ms / 1000.0;
 	double dirty_since = 0;
+	double last_check = syncd_now();
 
 	while (!sd->stop) {
 		double now = syncd_now(), deadline = next_resync;
 		size_t i;
-		bool any_dirty = false, retry_due = false;
+		bool any_dirty = false, retry_due = false, full;
 
 		for (i = 0; i < sd->ncts; i++) {
 			if (!sd->cts[i].dirty)
@@ -413,20 +520,28 @@ loop(struct syncd *sd)
 			deadline = next_heartbeat;
 		if (bootpos < nboot && next_boot < deadline)
 			deadline = next_boot;
+		if (last_check + syncd_watch_check_interval() < deadline)
+			deadline = last_check + syncd_watch_check_interval();
+		if (sd->kube_mode) {
+			double retry = syncd_cache_next_retry(sd);
+
+			if (retry && retry < deadline)
+				deadline = retry;
+		}
 		wait_events(sd, deadline);
 		if (sd->stop)
 			break;
 		if (syncd_watch_drain(sd) && !dirty_since)
 			dirty_since = syncd_now();
 		now = syncd_now();
-		if (sd->kube_mode) {
-			_cleanup_error_ struct pct_error *err = NULL;
-
-			if (syncd_cache_rewatch(sd, &err) < 0)
-				syncd_log(sd, "%s", err->msg);
-		}
-		if (now >= next_resync) {
-			syncd_debug(sd, "periodic resync");
+		last_check = now;
+		/* the config directory appeared, went or was replaced: read everything */
+		full = syncd_watch_check(sd);
+		if (sd->kube_mode)
+			syncd_cache_rewatch(sd);
+		if (now >= next_resync || full) {
+			if (now >= next_resync)
+				syncd_debug(sd, "periodic resync");
 			(void)syncd_reconcile_all(sd);
 			next_resync = now + (double)sd->settings->resync_interval;
 			dirty_since = 0;
@@ -447,6 +562,7 @@ loop(struct syncd *sd)
 	return 0;
 }
 
+#ifndef SYNCD_NO_MAIN /* the fuzz targets link the agent without its main() */
 int
 main(int argc, char **argv)
 {
@@ -519,9 +635,13 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (sd.kube_mode) {
-		ret = connect_cluster(&sd, &err);
-		if (ret == 0)
-			ret = syncd_cache_sync(&sd, &err);
+		ret = connect_and_sync(&sd, &err);
+		if (ret < 0 && sd.stop) {
+			syncd_log(&sd, "stopping");
+			syncd_heartbeat_remove(&sd);
+			ret = 0;
+			goto out;
+		}
 		if (ret < 0) {
 			fprintf(stderr, "corral-syncd: %s\n", err->msg);
 			ret = 2;
@@ -535,8 +655,16 @@ main(int argc, char **argv)
 		ret = 2;
 		goto out;
 	}
-	if (!sd.dry_run)
+	if (!sd.dry_run) {
+		/* what an agent killed mid-write (SIGKILL, a crash) left: only we write here */
+		_cleanup_free_ char *ctdir = xasprintf("%s/ct", sd.rundir);
+
+		pctconf_remove_stale_temps(sd.rundir, NULL);
+		pctconf_remove_stale_temps(ctdir, NULL);
+		if (!sd.kube_mode)
+			pctconf_remove_stale_temps(sd.settings->manifest_dir, NULL);
 		syncd_heartbeat(&sd);
+	}
 	ret = syncd_reconcile_all(&sd);
 	if (sd.once) {
 		ret = sd.converged && ret == 0 ? 0 : 1;
@@ -566,3 +694,4 @@ out:
 	corral_settings_free(sd.settings);
 	return ret;
 }
+#endif /* SYNCD_NO_MAIN */

@@ -49,6 +49,9 @@ struct cache_kind {
 	char *resource_version;
 	struct kube_watch *watch;
 	bool listed;
+	unsigned failures; /* consecutive failed watches or lists, for backoff */
+	bool list_failed;  /* a list failed since the last one that worked */
+	double retry_at;   /* monotonic seconds: when to list or watch again */
 };
 
 /* What the agent knows about one CT. */
@@ -62,7 +65,10 @@ struct ct {
 	unsigned failures;	 /* consecutive failures, for backoff */
 	double next_attempt;	 /* monotonic seconds */
 	char *error;		 /* the last error, for status */
-	char *logged;		 /* the last message logged (no log floods) */
+	char **logged;		 /* messages logged at the CT's previous pass (no log floods) */
+	size_t nlogged;
+	char **logged_now;	 /* messages of the current pass */
+	size_t nlogged_now;
 	char *power;		 /* desired: running | stopped */
 	bool refused;
 	bool invalid;		 /* the file does not validate: last good state kept */
@@ -89,6 +95,7 @@ struct syncd {
 	struct ct *cts;
 	size_t ncts, acts;
 	bool mass_delete_blocked;
+	bool api_trouble;	/* lists or watches keep failing: said once, until they work */
 	bool allow_mass_delete; /* --allow-mass-delete */
 	unsigned long passes;
 	bool converged; /* every CT of the last pass is in its desired state */
@@ -98,8 +105,13 @@ struct syncd {
 /* Logging: stderr, one line, "corral-syncd: CT <id>: message". */
 void syncd_log(struct syncd *sd, const char *fmt, ...) _printf_(2, 3);
 void syncd_debug(struct syncd *sd, const char *fmt, ...) _printf_(2, 3);
-/* Log for a CT only when the message differs from the last one logged for it. */
+/*
+ * Log for a CT once per change of state: a message the CT's previous pass
+ * (or this one) already logged is not repeated, however many messages a pass
+ * has. syncd_log_ct_pass() starts a pass.
+ */
 void syncd_log_ct(struct syncd *sd, struct ct *ct, const char *fmt, ...) _printf_(3, 4);
+void syncd_log_ct_pass(struct ct *ct);
 
 struct ct *syncd_ct(struct syncd *sd, unsigned vmid, bool create);
 double syncd_now(void);
@@ -110,6 +122,14 @@ int syncd_watch_fd(void);
 /* Drain pending inotify events, marking CTs dirty; returns the number seen. */
 size_t syncd_watch_drain(struct syncd *sd);
 void syncd_watch_close(void);
+/*
+ * Has the config directory appeared, gone or been replaced since it was
+ * watched? Then it is watched again and true is returned: read every config.
+ * Call it at every wake-up, and at least every syncd_watch_check_interval()
+ * seconds.
+ */
+bool syncd_watch_check(struct syncd *sd);
+double syncd_watch_check_interval(void);
 bool syncd_is_conf_name(const char *name, unsigned *vmid);
 bool syncd_is_state_name(const char *name, unsigned *vmid);
 
@@ -118,13 +138,23 @@ int syncd_cache_sync(struct syncd *sd, struct pct_error **err);
 void syncd_cache_put(struct syncd *sd, enum syncd_kind k, const cJSON *obj);
 /* syncd_cache_put of an object the cache then owns (no copy). */
 void syncd_cache_take(struct syncd *sd, enum syncd_kind k, cJSON *obj);
+/* One watch event (type, object as the server sent it) of kind k into the cache. */
+void syncd_cache_event(struct syncd *sd, enum syncd_kind k, const char *type, const cJSON *obj);
 void syncd_cache_remove(struct syncd *sd, enum syncd_kind k, const char *name);
 const cJSON *syncd_cache_get(struct syncd *sd, enum syncd_kind k, const char *name);
 /* The objects of kind k labelled with this CT (sorted by name; free the array). */
 size_t syncd_cache_of_ct(struct syncd *sd, enum syncd_kind k, unsigned vmid, const cJSON ***out);
+/* An empty cache of kind k, before (or without) its first LIST. */
+void syncd_cache_clear(struct syncd *sd, enum syncd_kind k);
 void syncd_cache_release(struct syncd *sd);
-/* Restart ended watches; 0 on success. */
-int syncd_cache_rewatch(struct syncd *sd, struct pct_error **err);
+/*
+ * Restart ended watches, with a fresh LIST where the cache may be stale (the
+ * connection was lost: the server may have restarted; 410 Gone). Failures
+ * back off per kind and are logged, once per outage.
+ */
+void syncd_cache_rewatch(struct syncd *sd);
+/* When syncd_cache_rewatch() has something to retry (monotonic), or 0. */
+double syncd_cache_next_retry(const struct syncd *sd);
 /* Ask discovery again whether VolumeSnapshots are served; follow a change. */
 bool syncd_snapshots_served(struct syncd *sd);
 

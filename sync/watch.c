@@ -9,6 +9,12 @@
  * libinotifytools does not export its inotify descriptor, but the agent must
  * wait on it together with the API watch sockets; we find it as the
  * anon_inode:inotify descriptor that appeared during initialisation.
+ *
+ * The config directory is never created here: a missing directory (an
+ * unmounted file system) is what the mass-delete guard looks for. It is
+ * watched by identity (device and inode): when it goes, comes back, is
+ * replaced (a restore: mv, then a new directory) or has a file system
+ * mounted over it, the watches are set up again and every config is read.
  */
 #include "config.h"
 
@@ -18,11 +24,16 @@
 #include <limits.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 
 #include "syncd.h"
 
 static int inotify_fd = -1;
 static char *conf_dir, *state_dir;
+static bool conf_watched; /* conf_dir exists and is watched */
+static dev_t conf_dev;	  /* its identity when the watch was set */
+static ino_t conf_ino;
+static bool conf_gone; /* an event said the watched directory went away */
 
 bool
 syncd_is_conf_name(const char *name, unsigned *vmid)
@@ -60,19 +71,22 @@ is_inotify(int fd)
 	return !strcmp(target, "anon_inode:inotify");
 }
 
-int
-syncd_watch_init(struct syncd *sd, struct pct_error **err)
+static const int dir_mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB |
+			    IN_DELETE_SELF | IN_MOVE_SELF;
+
+/* inotify on the state directory and, when it exists, the config directory */
+static int
+watch_setup(struct syncd *sd, struct pct_error **err)
 {
-	static const int mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
-				IN_ATTRIB;
-	_cleanup_free_ char *statect = xasprintf("%s/ct", sd->statedir);
 	bool before[1024] = { false };
+	struct stat st;
 	int fd;
 
 	for (fd = 0; fd < 1024; fd++)
 		before[fd] = is_inotify(fd);
 	if (!inotifytools_initialize())
 		return pct_error_errno(err, inotifytools_error(), "unable to initialise inotify");
+	inotify_fd = -1;
 	for (fd = 0; fd < 1024; fd++) {
 		if (!before[fd] && is_inotify(fd)) {
 			inotify_fd = fd;
@@ -81,18 +95,61 @@ syncd_watch_init(struct syncd *sd, struct pct_error **err)
 	}
 	if (inotify_fd < 0)
 		return pct_error_set(err, PCT_E_INTERNAL, "unable to find the inotify descriptor");
-	if (pctconf_mkdir_p(sd->confdir, 0755) < 0)
-		return pct_error_errno(err, errno, "unable to create '%s'", sd->confdir);
+	if (!inotifytools_watch_file(state_dir, dir_mask))
+		return pct_error_errno(err, inotifytools_error(), "unable to watch '%s'",
+				       state_dir);
+	conf_watched = false;
+	conf_gone = false;
+	if (stat(sd->confdir, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (!inotifytools_watch_file(sd->confdir, dir_mask))
+			return pct_error_errno(err, inotifytools_error(), "unable to watch '%s'",
+					       sd->confdir);
+		conf_watched = true;
+		conf_dev = st.st_dev;
+		conf_ino = st.st_ino;
+	}
+	return 0;
+}
+
+int
+syncd_watch_init(struct syncd *sd, struct pct_error **err)
+{
+	_cleanup_free_ char *statect = xasprintf("%s/ct", sd->statedir);
+
+	/* the state directory is ours (pct writes there too): it may be created */
 	if (pctconf_mkdir_p(statect, 0755) < 0)
 		return pct_error_errno(err, errno, "unable to create '%s'", statect);
-	if (!inotifytools_watch_file(sd->confdir, mask))
-		return pct_error_errno(err, inotifytools_error(), "unable to watch '%s'",
-				       sd->confdir);
-	if (!inotifytools_watch_file(statect, mask))
-		return pct_error_errno(err, inotifytools_error(), "unable to watch '%s'", statect);
 	conf_dir = xstrdup(sd->confdir);
 	state_dir = xstrdup(statect);
-	return 0;
+	return watch_setup(sd, err);
+}
+
+bool
+syncd_watch_check(struct syncd *sd)
+{
+	_cleanup_error_ struct pct_error *err = NULL;
+	struct stat st;
+	bool exists = stat(sd->confdir, &st) == 0 && S_ISDIR(st.st_mode);
+
+	if (!conf_gone && exists == conf_watched &&
+	    (!exists || (st.st_dev == conf_dev && st.st_ino == conf_ino)))
+		return false;
+	syncd_debug(sd, "%s: %s; watching it again", sd->confdir,
+		    !exists	   ? "gone"
+		    : conf_watched ? "replaced"
+				   : "there");
+	inotifytools_cleanup();
+	inotify_fd = -1;
+	if (watch_setup(sd, &err) < 0)
+		syncd_log(sd, "%s", err->msg); /* retried at the next check */
+	return true;
+}
+
+double
+syncd_watch_check_interval(void)
+{
+	/* a missing directory has no inotify watch to say when it is back */
+	return conf_watched && inotify_fd >= 0 ? 10.0 : 1.0;
 }
 
 int
@@ -112,6 +169,12 @@ syncd_watch_drain(struct syncd *sd)
 		const char *dir = inotifytools_filename_from_wd(ev->wd);
 		unsigned vmid;
 
+		if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT | IN_IGNORED)) {
+			/* a watched directory went away: syncd_watch_check() looks again */
+			conf_gone = true;
+			n++;
+			continue;
+		}
 		if (ev->mask & IN_Q_OVERFLOW) {
 			/* events were lost: everything is dirty, the pass re-reads all */
 			size_t i;
@@ -150,6 +213,7 @@ syncd_watch_close(void)
 {
 	inotifytools_cleanup();
 	inotify_fd = -1;
+	conf_watched = false;
 	free(conf_dir);
 	free(state_dir);
 	conf_dir = state_dir = NULL;

@@ -75,6 +75,14 @@ struct kube_config *kube_config_dup(const struct kube_config *cfg);
 
 /* watch.c */
 void kube_watch_free(struct kube_watch *w);
+/*
+ * Take len bytes of a 200 watch stream (any cut): complete lines become
+ * queued events. -1 when the stream is bad (w->error says why): the transfer
+ * must end.
+ */
+int kube_watch_feed(struct kube_watch *w, const char *data, size_t len);
+/* Hand the queued events of k's watches to their callbacks. Returns how many. */
+int kube_watch_dispatch(struct kube *k);
 
 /* Overwrite a secret before freeing it. */
 void kube_free_secret(char *s);

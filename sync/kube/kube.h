@@ -48,6 +48,13 @@ struct kube_config {
  */
 int kube_config_load(const char *path, const char *context, struct kube_config **out,
 		     struct pct_error **err);
+/*
+ * The same for one kubeconfig held in memory (len bytes of text, which need
+ * not end in NUL): name stands for its path in messages and for resolving
+ * relative paths in it; never reads the environment or the in-cluster files.
+ */
+int kube_config_parse(const char *name, const char *text, size_t len, const char *context,
+		      struct kube_config **out, struct pct_error **err);
 void kube_config_free(struct kube_config *cfg);
 /* For _cleanup_(kube_config_freep); accepts NULL. */
 void kube_config_freep(struct kube_config **cfg);

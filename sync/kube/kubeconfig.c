@@ -165,18 +165,13 @@ ykey_line(yaml_document_t *d, yaml_node_t *map, const char *key)
 	return yline(map);
 }
 
+/* Parse text (len bytes) as the YAML of f. */
 static int
-kc_load_file(struct kcfile *f, struct pct_error **err)
+kc_load_text(struct kcfile *f, const char *text, size_t len, struct pct_error **err)
 {
-	_cleanup_free_ char *text = NULL;
 	yaml_parser_t parser;
 	yaml_node_t *root;
-	size_t len;
-	int ret;
 
-	ret = pct_read_file(f->path, KUBECONFIG_MAX, &text, &len);
-	if (ret < 0)
-		return pct_error_errno(err, errno, "cannot read kubeconfig '%s'", f->path);
 	if (!yaml_parser_initialize(&parser))
 		return pct_error_set(err, ENOMEM, "cannot read kubeconfig '%s': out of memory",
 				     f->path);
@@ -206,12 +201,12 @@ kc_load_file(struct kcfile *f, struct pct_error **err)
 	return 0;
 }
 
-static int
-kcset_add(struct kcset *s, const char *path, struct pct_error **err)
+/* A new entry of s for path (its directory resolves relative paths). */
+static struct kcfile *
+kcset_new(struct kcset *s, const char *path)
 {
 	struct kcfile *f;
 	const char *slash;
-	int ret;
 
 	s->files = xrealloc(s->files, (s->n + 1) * sizeof(*s->files));
 	f = &s->files[s->n++];
@@ -219,8 +214,21 @@ kcset_add(struct kcset *s, const char *path, struct pct_error **err)
 	f->path = xstrdup(path);
 	slash = strrchr(path, '/');
 	f->dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
-	ret = kc_load_file(f, err);
-	return ret;
+	return f;
+}
+
+static int
+kcset_add(struct kcset *s, const char *path, struct pct_error **err)
+{
+	struct kcfile *f = kcset_new(s, path);
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int ret;
+
+	ret = pct_read_file(f->path, KUBECONFIG_MAX, &text, &len);
+	if (ret < 0)
+		return pct_error_errno(err, errno, "cannot read kubeconfig '%s'", f->path);
+	return kc_load_text(f, text, len, err);
 }
 
 /* A top-level scalar, from the first file that sets it. */
@@ -632,16 +640,53 @@ kube_config_in_cluster(const char *tried, struct kube_config **out, struct pct_e
 	return 0;
 }
 
-/* ---- entry point ---- */
+/* ---- entry points ---- */
+
+/* The configuration of a set of loaded files. */
+static int
+kcset_config(struct kcset *set, const char *context, struct kube_config **out,
+	     struct pct_error **err)
+{
+	_cleanup_(kube_config_freep) struct kube_config *cfg = xcalloc(1, sizeof(*cfg));
+	struct strbuf sources = STRBUF_INIT;
+	int ret;
+
+	ret = kc_resolve(set, context, cfg, err);
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < set->n; i++) {
+		if (i)
+			strbuf_addch(&sources, ':');
+		strbuf_addstr(&sources, set->files[i].path);
+	}
+	cfg->source = strbuf_detach(&sources, NULL);
+	*out = steal_ptr(cfg);
+	return 0;
+}
+
+int
+kube_config_parse(const char *name, const char *text, size_t len, const char *context,
+		  struct kube_config **out, struct pct_error **err)
+{
+	struct kcset set = {NULL, 0};
+	int ret;
+
+	if (len > KUBECONFIG_MAX)
+		return pct_error_set(err, EFBIG, "kubeconfig '%s': larger than %d MiB", name,
+				     KUBECONFIG_MAX >> 20);
+	ret = kc_load_text(kcset_new(&set, name), text, len, err);
+	if (ret == 0)
+		ret = kcset_config(&set, context, out, err);
+	kcset_release(&set);
+	return ret;
+}
 
 int
 kube_config_load(const char *path, const char *context, struct kube_config **out,
 		 struct pct_error **err)
 {
-	_cleanup_(kube_config_freep) struct kube_config *cfg = NULL;
 	struct kcset set = {NULL, 0};
 	_cleanup_free_ char *tried = NULL;
-	struct strbuf sources = STRBUF_INIT;
 	int ret = 0;
 
 	if (path && *path) {
@@ -673,19 +718,8 @@ kube_config_load(const char *path, const char *context, struct kube_config **out
 			return kube_config_in_cluster(tried, out, err);
 		}
 	}
-	if (ret == 0) {
-		cfg = xcalloc(1, sizeof(*cfg));
-		ret = kc_resolve(&set, context, cfg, err);
-	}
-	if (ret == 0) {
-		for (size_t i = 0; i < set.n; i++) {
-			if (i)
-				strbuf_addch(&sources, ':');
-			strbuf_addstr(&sources, set.files[i].path);
-		}
-		cfg->source = strbuf_detach(&sources, NULL);
-		*out = steal_ptr(cfg);
-	}
+	if (ret == 0)
+		ret = kcset_config(&set, context, out, err);
 	kcset_release(&set);
 	return ret;
 }

@@ -126,25 +126,17 @@ watch_line(struct kube_watch *w, char *line, size_t len)
 	return 0;
 }
 
-static size_t
-watch_write(char *data, size_t size, size_t n, void *ud)
+int
+kube_watch_feed(struct kube_watch *w, const char *data, size_t len)
 {
-	struct kube_watch *w = ud;
-	size_t len = size * n, start = 0;
-	long code = 0;
+	size_t start = 0;
 
-	curl_easy_getinfo(w->easy, CURLINFO_RESPONSE_CODE, &code);
-	if (code != 200) {
-		if (w->errbody.len < WATCH_MAX_ERRBODY)
-			strbuf_add(&w->errbody, data, len);
-		return len;
-	}
 	strbuf_add(&w->line, data, len);
 	for (size_t i = w->line.len - len; i < w->line.len; i++) {
 		if (w->line.buf[i] != '\n')
 			continue;
 		if (watch_line(w, w->line.buf + start, i - start) < 0)
-			return 0;
+			return -1;
 		start = i + 1;
 	}
 	if (start > 0) {
@@ -154,9 +146,25 @@ watch_write(char *data, size_t size, size_t n, void *ud)
 	}
 	if (w->line.len > (size_t)WATCH_MAX_LINE) {
 		watch_fail(w, KUBE_E_TRANSPORT, "watch %s: %s", "an event is larger than 64 MiB");
-		return 0;
+		return -1;
 	}
-	return len;
+	return 0;
+}
+
+static size_t
+watch_write(char *data, size_t size, size_t n, void *ud)
+{
+	struct kube_watch *w = ud;
+	size_t len = size * n;
+	long code = 0;
+
+	curl_easy_getinfo(w->easy, CURLINFO_RESPONSE_CODE, &code);
+	if (code != 200) {
+		if (w->errbody.len < WATCH_MAX_ERRBODY)
+			strbuf_add(&w->errbody, data, len);
+		return len;
+	}
+	return kube_watch_feed(w, data, len) < 0 ? 0 : len;
 }
 
 int
@@ -296,9 +304,8 @@ watch_collect(struct kube *k)
 	return n;
 }
 
-/* Hand the queued events to the callbacks. Returns how many. */
-static int
-watch_dispatch(struct kube *k)
+int
+kube_watch_dispatch(struct kube *k)
 {
 	struct kube_watch **ws;
 	size_t nw = 0, i = 0;
@@ -375,7 +382,7 @@ kube_wait(struct kube *k, int fd, int timeout_ms, struct pct_error **err)
 			return pct_error_set(err, PCT_E_INTERNAL, "watching: %s",
 					     curl_multi_strerror(mc));
 		ended = watch_collect(k);
-		dispatched = watch_dispatch(k);
+		dispatched = kube_watch_dispatch(k);
 		if (fd_readable(fd))
 			return 1;
 		if (ended || dispatched)

@@ -26,6 +26,7 @@ import json
 import os
 import random
 import re
+import signal
 import socket
 import ssl
 import sys
@@ -2036,6 +2037,40 @@ class Cluster:
             self.reconcile()
             self.cond.notify_all()
 
+    # -- a restart: the store survives (etcd), connections and the watch history do not ----
+
+    def save(self, path):
+        with self.lock:
+            state = {"rv": self.rv, "ip_next": self.ip_next, "svc_ip_next": self.svc_ip_next,
+                     "objects": [[list(k), o] for k, o in self.objs.items()],
+                     "pod_delete_due": [[list(k), t] for k, t in self.pod_delete_due.items()]}
+            tmp = "%s.tmp.%d" % (path, os.getpid())
+            with open(tmp, "w") as f:
+                json.dump(state, f)
+            os.rename(tmp, path)
+
+    def load(self, path):
+        with open(path) as f:
+            state = json.load(f)
+        with self.lock:
+            for k in list(self.objs):
+                self._index_drop(k)
+            for k, o in state["objects"]:
+                self._index_put(tuple(k), o)
+            self.rv = state["rv"]
+            # a new watch cache: a watch from before the restart must list again (410)
+            self.events.clear()
+            self.event_copies.clear()
+            self.compacted = self.rv
+            self.ip_next = state["ip_next"]
+            self.svc_ip_next = state["svc_ip_next"]
+            now = time.time()
+            for k, t in state["pod_delete_due"]:
+                self.pod_delete_due[tuple(k)] = t
+                self.schedule(max(t - now, 0))
+            self.full_epoch += 1
+            self.reconcile()
+
     def seed(self, r, obj):
         obj = jcopy(obj)
         obj["apiVersion"], obj["kind"] = r.gv, r.kind
@@ -3647,6 +3682,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         srv = self.server
         self.cert_user = None
         self.cert_groups = []
+        self.drop_response = False
         with srv.conn_lock:
             self.conn_id = srv.conn_seq
         if srv.ssl_ctx is not None:
@@ -3725,6 +3761,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self.rfile.read(n) if n > 0 else b""
 
     def send_bytes(self, code, data, ctype, headers=None):
+        if self.drop_response:
+            # the request was carried out; its answer is lost with the connection
+            self.drop_response = False
+            self.drop()
         self.send_response(code)
         self.send_header("Audit-Id", new_uuid())
         self.send_header("Cache-Control", "no-cache, private")
@@ -3758,6 +3798,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def dispatch(self, method):
         cluster = self.server.cluster
+        self.drop_response = False
         url = urllib.parse.urlsplit(self.path)
         path = url.path
         q = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query, keep_blank_values=True).items()}
@@ -3805,6 +3846,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if f.get("watch") is not None and bool(f["watch"]) != \
                         ("/watch/" in path or "watch=" in self.path):
                     continue
+                if f.get("probability") is not None:
+                    rng = f.setdefault("_rng", random.Random(f.get("seed")))
+                    if rng.random() >= float(f["probability"]):
+                        continue
                 if f["count"] > 0:
                     f["count"] -= 1
                 f["hits"] = f.get("hits", 0) + 1
@@ -3821,6 +3866,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if kind == "drop":
             entry["status"] = 0
             self.drop()
+        if kind == "drop-after":
+            self.drop_response = True
+            return
         if kind == "hang":
             entry["status"] = 0
             release.wait(float(fault.get("seconds", 600)))
@@ -4364,7 +4412,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     cluster.hang_release = threading.Event()
                     return self.send_json(200, {"ok": True})
                 if method == "GET":
-                    return self.send_json(200, {"faults": cluster.faults})
+                    return self.send_json(200, {"faults": [
+                        {k: v for k, v in f.items() if not k.startswith("_")}
+                        for f in cluster.faults]})
                 f = dict(args)
                 f.setdefault("type", "status")
                 f.setdefault("count", 1)
@@ -4447,6 +4497,9 @@ def parse_args(argv):
     p.add_argument("--write-port-file", help="write the port here once listening")
     p.add_argument("--parent-pid", type=int, default=0, help="exit when this process is gone")
     p.add_argument("--lifetime", type=float, default=0, help="exit after this many seconds")
+    p.add_argument("--state-file",
+                   help="load the objects from this file at start (when it exists) and save "
+                        "them there on SIGTERM: a restart keeps the store, as etcd does")
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--no-log-bodies", action="store_true",
                    help="keep request bodies out of the request log (benchmarks)")
@@ -4481,6 +4534,14 @@ def main(argv):
             ssl_ctx.verify_mode = ssl.CERT_OPTIONAL
             ssl_ctx.load_verify_locations(a.client_ca)
     cluster = Cluster(s)
+    if a.state_file:
+        if os.path.exists(a.state_file):
+            cluster.load(a.state_file)
+
+        def save_and_exit(signum, frame):
+            cluster.save(a.state_file)
+            os._exit(0)
+        signal.signal(signal.SIGTERM, save_and_exit)
     srv = Server((a.bind, a.port), cluster, ssl_ctx, a.quiet)
     port = srv.server_address[1]
     threading.Thread(target=timer_thread, args=(cluster,), daemon=True).start()

@@ -51,11 +51,6 @@ docs () {
 	yaml_json "$OUT/ct-$1.yaml" >"docs-$1.json"
 }
 
-# the object of KIND named NAME in docs-ID.json
-obj () {
-	echo "[o for o in d if o[\"kind\"] == \"$1\" and o[\"metadata\"][\"name\"] == \"$2\"][0]"
-}
-
 test_expect_success 'first pass: one manifest per CT, exit 0' '
 	syncd --once 2>err &&
 	ls "$OUT" >actual &&
@@ -67,82 +62,87 @@ test_expect_success 'first pass: one manifest per CT, exit 0' '
 
 test_expect_success 'each manifest is YAML: PVCs, ConfigMap, Service, StatefulSet' '
 	for id in 100 101 102 103; do docs $id || return 1; done &&
-	jsonq_is docs-100.json "[(o[\"kind\"], o[\"metadata\"][\"name\"]) for o in d]" \
-		"[[\"PersistentVolumeClaim\", \"slow-vm-100-disk-1\"], [\"PersistentVolumeClaim\", \"local-vm-100-disk-0\"], [\"ConfigMap\", \"ct-100-conf\"], [\"Service\", \"ct-100\"], [\"StatefulSet\", \"ct-100\"]]" &&
-	jsonq_is docs-102.json "[o[\"kind\"] for o in d]" \
-		"[\"PersistentVolumeClaim\", \"ConfigMap\", \"Service\", \"StatefulSet\"]" &&
-	jsonq_is docs-100.json "sorted(set(o[\"metadata\"][\"namespace\"] for o in d))" "[\"ct-space\"]"
+	json_assert docs-100.json <<-\EOF &&
+	[(o["kind"], o["metadata"]["name"]) for o in d] == [("PersistentVolumeClaim", "slow-vm-100-disk-1"), ("PersistentVolumeClaim", "local-vm-100-disk-0"), ("ConfigMap", "ct-100-conf"), ("Service", "ct-100"), ("StatefulSet", "ct-100")]
+	set(o["metadata"]["namespace"] for o in d) == {"ct-space"}
+	EOF
+	json_assert docs-102.json <<-\EOF
+	[o["kind"] for o in d] == ["PersistentVolumeClaim", "ConfigMap", "Service", "StatefulSet"]
+	EOF
 '
 
 test_expect_success 'every object: managed-by and ctid labels, a spec hash, no owner' '
 	for id in 100 101 102 103; do
-		jsonq_is docs-$id.json "sorted(set((o[\"metadata\"][\"labels\"][\"app.kubernetes.io/managed-by\"], o[\"metadata\"][\"labels\"][\"corral.dev/ctid\"]) for o in d))" \
-			"[[\"corral\", \"$id\"]]" &&
-		jsonq_is docs-$id.json "all(len(o[\"metadata\"][\"annotations\"][\"corral.dev/spec-hash\"]) == 40 for o in d)" true &&
-		jsonq_is docs-$id.json "any(\"ownerReferences\" in o[\"metadata\"] for o in d)" false || return 1
+		json_assert docs-$id.json <<-EOF || return 1
+		set((o["metadata"]["labels"]["app.kubernetes.io/managed-by"], o["metadata"]["labels"]["corral.dev/ctid"]) for o in d) == {("corral", "$id")}
+		all(len(o["metadata"]["annotations"]["corral.dev/spec-hash"]) == 40 for o in d)
+		not any("ownerReferences" in o["metadata"] for o in d)
+		EOF
 	done
 '
 
 test_expect_success 'PVCs: size, StorageClass per storage, volume label and volid' '
-	pvc0=$(obj PersistentVolumeClaim local-vm-100-disk-0) &&
-	pvc1=$(obj PersistentVolumeClaim slow-vm-100-disk-1) &&
-	jsonq_is docs-100.json "$pvc0[\"spec\"][\"resources\"][\"requests\"][\"storage\"]" 8Gi &&
-	jsonq_is docs-100.json "$pvc0[\"spec\"][\"storageClassName\"]" fast &&
-	jsonq_is docs-100.json "$pvc0[\"spec\"][\"accessModes\"]" "[\"ReadWriteOnce\"]" &&
-	jsonq_is docs-100.json "$pvc0[\"metadata\"][\"labels\"][\"corral.dev/volume\"]" rootfs &&
-	jsonq_is docs-100.json "$pvc0[\"metadata\"][\"annotations\"][\"corral.dev/volid\"]" local:vm-100-disk-0 &&
-	jsonq_is docs-100.json "$pvc1[\"spec\"][\"resources\"][\"requests\"][\"storage\"]" 2Gi &&
-	jsonq_is docs-100.json "\"storageClassName\" in $pvc1[\"spec\"]" false &&
-	jsonq_is docs-100.json "$pvc1[\"metadata\"][\"labels\"][\"corral.dev/volume\"]" mp0
+	json_assert docs-100.json <<-\EOF
+	obj("PersistentVolumeClaim", "local-vm-100-disk-0")["spec"]["resources"]["requests"]["storage"] == "8Gi"
+	obj("PersistentVolumeClaim", "local-vm-100-disk-0")["spec"]["storageClassName"] == "fast"
+	obj("PersistentVolumeClaim", "local-vm-100-disk-0")["spec"]["accessModes"] == ["ReadWriteOnce"]
+	obj("PersistentVolumeClaim", "local-vm-100-disk-0")["metadata"]["labels"]["corral.dev/volume"] == "rootfs"
+	obj("PersistentVolumeClaim", "local-vm-100-disk-0")["metadata"]["annotations"]["corral.dev/volid"] == "local:vm-100-disk-0"
+	obj("PersistentVolumeClaim", "slow-vm-100-disk-1")["spec"]["resources"]["requests"]["storage"] == "2Gi"
+	"storageClassName" not in obj("PersistentVolumeClaim", "slow-vm-100-disk-1")["spec"]
+	obj("PersistentVolumeClaim", "slow-vm-100-disk-1")["metadata"]["labels"]["corral.dev/volume"] == "mp0"
+	EOF
 '
 
 test_expect_success 'ConfigMap: the config file, byte for byte' '
-	jsonq_raw docs-100.json "$(obj ConfigMap ct-100-conf)[\"data\"][\"ct.conf\"]" >actual &&
+	jsonq_raw docs-100.json "[o for o in d if o[\"kind\"] == \"ConfigMap\"][0][\"data\"][\"ct.conf\"]" >actual &&
 	test_cmp "$CORRAL_CONFDIR/100.conf" actual
 '
 
 test_expect_success 'Service: headless, selects the CT' '
-	svc=$(obj Service ct-100) &&
-	jsonq_is docs-100.json "$svc[\"spec\"][\"clusterIP\"]" None &&
-	jsonq_is docs-100.json "$svc[\"spec\"][\"selector\"]" "{\"corral.dev/ctid\": \"100\"}"
+	json_assert docs-100.json <<-\EOF
+	obj("Service", "ct-100")["spec"]["clusterIP"] == "None"
+	obj("Service", "ct-100")["spec"]["selector"] == {"corral.dev/ctid": "100"}
+	EOF
 '
 
 test_expect_success 'StatefulSet: replicas from the power state, OnDelete, image, resources' '
-	sts="$(obj StatefulSet ct-100)" &&
-	jsonq_is docs-100.json "$sts[\"spec\"][\"replicas\"]" 0 &&
-	jsonq_is docs-101.json "$(obj StatefulSet ct-101)[\"spec\"][\"replicas\"]" 1 &&
-	jsonq_is docs-100.json "$sts[\"spec\"][\"updateStrategy\"]" "{\"type\": \"OnDelete\"}" &&
-	jsonq_is docs-100.json "$sts[\"spec\"][\"serviceName\"]" ct-100 &&
-	jsonq_is docs-100.json "$sts[\"spec\"][\"selector\"][\"matchLabels\"]" "{\"corral.dev/ctid\": \"100\"}" &&
-	jsonq_is docs-100.json "$sts[\"metadata\"][\"labels\"][\"tags.corral.dev/prod\"]" true &&
-	jsonq_is docs-100.json "$sts[\"metadata\"][\"annotations\"][\"corral.dev/description\"]" \
-		"web server
-  second line, indented" &&
-	pod="$sts[\"spec\"][\"template\"][\"spec\"]" &&
-	c="$pod[\"containers\"][0]" &&
-	jsonq_is docs-100.json "$pod[\"hostname\"]" web &&
-	jsonq_is docs-100.json "$pod[\"hostUsers\"]" false &&
-	jsonq_is docs-100.json "$pod[\"dnsConfig\"][\"nameservers\"]" "[\"10.0.0.53\"]" &&
-	jsonq_is docs-100.json "$c[\"image\"]" docker.io/library/nginx:1.27 &&
-	jsonq_is docs-100.json "$c[\"resources\"]" \
-		"{\"limits\": {\"cpu\": \"2\", \"memory\": \"1024Mi\"}, \"requests\": {\"cpu\": \"500m\", \"memory\": \"1024Mi\"}}" &&
-	jsonq_is docs-100.json "$c[\"securityContext\"][\"allowPrivilegeEscalation\"]" false &&
-	jsonq_is docs-100.json "sorted((m[\"name\"], m[\"mountPath\"]) for m in $c[\"volumeMounts\"])" \
-		"[[\"mp0\", \"/srv/data\"], [\"rootfs\", \"/data\"]]" &&
-	jsonq_is docs-100.json "sorted((v[\"name\"], v.get(\"persistentVolumeClaim\", v.get(\"configMap\"))) for v in $pod[\"volumes\"])" \
-		"[[\"mp0\", {\"claimName\": \"slow-vm-100-disk-1\"}], [\"rootfs\", {\"claimName\": \"local-vm-100-disk-0\"}]]"
+	json_assert docs-101.json <<-\EOF &&
+	sts("ct-101")["spec"]["replicas"] == 1
+	EOF
+	json_assert docs-100.json <<-\EOF
+	sts("ct-100")["spec"]["replicas"] == 0
+	sts("ct-100")["spec"]["updateStrategy"] == {"type": "OnDelete"}
+	sts("ct-100")["spec"]["serviceName"] == "ct-100"
+	sts("ct-100")["spec"]["selector"]["matchLabels"] == {"corral.dev/ctid": "100"}
+	sts("ct-100")["metadata"]["labels"]["tags.corral.dev/prod"] == "true"
+	sts("ct-100")["metadata"]["annotations"]["corral.dev/description"] == "web server\n  second line, indented\n"
+	pod("ct-100")["hostname"] == "web"
+	pod("ct-100")["hostUsers"] is False
+	pod("ct-100")["dnsConfig"]["nameservers"] == ["10.0.0.53"]
+	ctr("ct-100")["image"] == "docker.io/library/nginx:1.27"
+	ctr("ct-100")["resources"] == {"limits": {"cpu": "2", "memory": "1024Mi"}, "requests": {"cpu": "500m", "memory": "1024Mi"}}
+	ctr("ct-100")["securityContext"]["allowPrivilegeEscalation"] is False
+	sorted((m["name"], m["mountPath"]) for m in ctr("ct-100")["volumeMounts"]) == [("mp0", "/srv/data"), ("rootfs", "/data")]
+	sorted((v["name"], v.get("persistentVolumeClaim", v.get("configMap"))) for v in pod("ct-100")["volumes"]) == [("mp0", {"claimName": "slow-vm-100-disk-1"}), ("rootfs", {"claimName": "local-vm-100-disk-0"})]
+	EOF
 '
 
 test_expect_success 'strings that look like numbers, dates or booleans stay strings' '
-	jsonq_is docs-103.json "[(e[\"name\"], e[\"value\"]) for e in $(obj StatefulSet ct-103)[\"spec\"][\"template\"][\"spec\"][\"containers\"][0][\"env\"]]" \
-		"[[\"A\", \"1_000\"], [\"B\", \".inf\"], [\"C\", \"=\"], [\"D\", \"2001-01-01\"], [\"E\", \"1:20\"], [\"F\", \"0b11\"], [\"G\", \"y\"], [\"H\", \"~\"], [\"I\", \"0o17\"], [\"J\", \"-.5\"]]"
+	json_assert docs-103.json <<-\EOF
+	[(e["name"], e["value"]) for e in ctr("ct-103")["env"]] == [("A", "1_000"), ("B", ".inf"), ("C", "="), ("D", "2001-01-01"), ("E", "1:20"), ("F", "0b11"), ("G", "y"), ("H", "~"), ("I", "0o17"), ("J", "-.5")]
+	EOF
 '
 
 test_expect_success 'status: rendered, with the digest of the config' '
-	jsonq_is "$CORRAL_RUNDIR/ct/100.status" "[d[\"status\"], d[\"phase\"], d[\"mode\"], \"error\" in d]" \
-		"[\"stopped\", \"Rendered\", \"manifests\", false]" &&
-	jsonq_is "$CORRAL_RUNDIR/ct/101.status" "d[\"status\"]" running &&
-	jsonq_is "$CORRAL_RUNDIR/ct/100.status" "d[\"digest\"]" "$(sha1sum <"$CORRAL_CONFDIR/100.conf" | cut -c1-40)"
+	json_assert "$CORRAL_RUNDIR/ct/100.status" <<-EOF &&
+	[d["status"], d["phase"], d["mode"]] == ["stopped", "Rendered", "manifests"]
+	"error" not in d
+	d["digest"] == "$(sha1sum <"$CORRAL_CONFDIR/100.conf" | cut -c1-40)"
+	EOF
+	json_assert "$CORRAL_RUNDIR/ct/101.status" <<-\EOF
+	d["status"] == "running"
+	EOF
 '
 
 test_expect_success 'a second pass rewrites nothing (same bytes, inode and mtime)' '
@@ -164,7 +164,7 @@ test_expect_success 'an edit rewrites only that CT manifest' '
 	test $(grep -c "manifest written" err) = 1 &&
 	for id in 100 101 103; do test_unchanged "$OUT/ct-$id.yaml" || return 1; done &&
 	docs 102 &&
-	jsonq_is docs-102.json "$(obj StatefulSet ct-102)[\"spec\"][\"template\"][\"spec\"][\"containers\"][0][\"resources\"][\"limits\"][\"memory\"]" 2048Mi &&
+	echo "ctr(\"ct-102\")[\"resources\"][\"limits\"][\"memory\"] == \"2048Mi\"" | json_assert docs-102.json &&
 	freeze "$OUT/ct-102.yaml"
 '
 
@@ -265,7 +265,7 @@ test_expect_success '--allow-mass-delete removes them' '
 	test_cmp expect actual &&
 	! test -e "$CORRAL_RUNDIR/ct/101.status" &&
 	docs 100 &&
-	jsonq_is docs-100.json "$(obj StatefulSet ct-100)[\"spec\"][\"template\"][\"spec\"][\"containers\"][0][\"resources\"][\"limits\"][\"memory\"]" 4096Mi
+	echo "ctr(\"ct-100\")[\"resources\"][\"limits\"][\"memory\"] == \"4096Mi\"" | json_assert docs-100.json
 '
 
 test_expect_success 'files back after the removal: manifests again' '

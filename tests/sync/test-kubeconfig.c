@@ -365,6 +365,47 @@ test_in_cluster(void)
 	free(sa);
 }
 
+/* kube_config_parse: the same rules on text in memory (the fuzz target's entry point) */
+static void
+test_parse(void)
+{
+	struct kube_config *cfg = NULL;
+	struct pct_error *err = NULL;
+	/* not NUL-terminated: the length counts */
+	static const char text[] = "current-context: x\n"
+				   "clusters: [{name: c, cluster: {server: 'https://h:1/'}}]\n"
+				   "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
+				   "users: [{name: u, user: {token: " SECRET_TOKEN ", "
+				   "client-key: k.key, client-certificate: c.crt}}]\n"
+				   "garbage after the length: [";
+	int ret;
+
+	ret = kube_config_parse("/etc/x/kc", text, strlen(text) - strlen("garbage after the length: ["),
+				NULL, &cfg, &err);
+	ok(ret == 0, "kube_config_parse: text in memory, exactly len bytes");
+	if (ret == 0) {
+		is_str(cfg->server, "https://h:1", "its server");
+		is_str(cfg->key_file, "/etc/x/k.key", "relative paths resolved against name's directory");
+		is_str(cfg->source, "/etc/x/kc", "source is the name");
+		is_str(cfg->token, SECRET_TOKEN, "token");
+	} else {
+		printf("# %s\n", err->msg);
+	}
+	kube_config_freep(&cfg);
+	pct_error_free(&err);
+
+	ret = kube_config_parse("mem", text, strlen(text), NULL, &cfg, &err);
+	ok(ret < 0 && err && strstr(err->msg, "kubeconfig 'mem': line ") && no_secret(err->msg),
+	   "kube_config_parse: errors name it and the line: %s", err ? err->msg : "(parsed)");
+	ok(!cfg, "no configuration on error");
+	pct_error_free(&err);
+
+	ret = kube_config_parse("mem", "", 0, "ctx", &cfg, &err);
+	ok(ret < 0 && err && strstr(err->msg, "context 'ctx' not found"),
+	   "an empty text: the context is not found: %s", err ? err->msg : "(parsed)");
+	pct_error_free(&err);
+}
+
 static void
 test_helpers(void)
 {
@@ -416,6 +457,7 @@ main(void)
 	test_errors();
 	test_merge();
 	test_in_cluster();
+	test_parse();
 	test_helpers();
 	fake_cleanup(tap_failed != 0);
 	return exit_status();

@@ -1,7 +1,8 @@
 /*
  * corral-syncd's cache of cluster objects (sync/cache.c): the indexes by name
  * and by CT stay right through puts, replacements and removals of thousands
- * of objects, and the cache keeps exactly what the agent reads.
+ * of objects, the cache keeps exactly what the agent reads, and a re-list
+ * marks the CTs whose objects changed.
  */
 #include "config.h"
 
@@ -26,13 +27,40 @@ syncd_log(struct syncd *sd, const char *fmt, ...)
 	(void)fmt;
 }
 
+/* the CTs marked dirty, as the agent's table would hold them */
+static struct ct cts[16];
+static size_t ncts;
+
 struct ct *
 syncd_ct(struct syncd *sd, unsigned vmid, bool create)
 {
+	size_t i;
+
 	(void)sd;
-	(void)vmid;
-	(void)create;
-	return NULL;
+	for (i = 0; i < ncts; i++)
+		if (cts[i].vmid == vmid)
+			return &cts[i];
+	if (!create || ncts == ARRAY_SIZE(cts))
+		abort();
+	cts[ncts].vmid = vmid;
+	return &cts[ncts++];
+}
+
+static bool
+dirty(unsigned vmid)
+{
+	size_t i;
+
+	for (i = 0; i < ncts; i++)
+		if (cts[i].vmid == vmid)
+			return cts[i].dirty;
+	return false;
+}
+
+double
+syncd_now(void)
+{
+	return 0;
 }
 
 static cJSON *
@@ -235,11 +263,62 @@ test_slim(void)
 	syncd_cache_release(&sd);
 }
 
+static cJSON *
+versioned(const char *name, unsigned vmid, const char *rv, const char *hash)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text),
+		 "{\"metadata\":{\"name\":\"%s\",\"uid\":\"u-%s\",\"resourceVersion\":\"%s\","
+		 "\"labels\":{\"corral.dev/ctid\":\"%u\"},"
+		 "\"annotations\":{\"corral.dev/spec-hash\":\"%s\"}},\"data\":{\"k\":\"v\"}}",
+		 name, name, rv, vmid, hash);
+	return cJSON_Parse(text);
+}
+
+/* A re-list marks the CTs whose objects changed while the agent was not watching. */
+static void
+test_mark_changed(void)
+{
+	struct syncd sd = { 0 };
+	struct cache_kind fresh = { 0 };
+
+	cache_reset(&sd.cache[KIND_CONFIGMAP]);
+	syncd_cache_take(&sd, KIND_CONFIGMAP, versioned("ct-100-conf", 100, "1", "a"));
+	syncd_cache_take(&sd, KIND_CONFIGMAP, versioned("ct-101-conf", 101, "2", "a"));
+	syncd_cache_take(&sd, KIND_CONFIGMAP, versioned("ct-102-conf", 102, "3", "a"));
+	syncd_cache_take(&sd, KIND_CONFIGMAP, versioned("ct-104-conf", 104, "4", "a"));
+	cache_reset(&fresh);
+	/* 100: only its resourceVersion (and data, not read) changed */
+	cache_take(&sd, &fresh, KIND_CONFIGMAP, versioned("ct-100-conf", 100, "9", "a"));
+	/* 101: its spec hash changed; 102: gone; 103: new; 104 relabelled to 105 */
+	cache_take(&sd, &fresh, KIND_CONFIGMAP, versioned("ct-101-conf", 101, "10", "b"));
+	cache_take(&sd, &fresh, KIND_CONFIGMAP, versioned("ct-103-conf", 103, "11", "a"));
+	cache_take(&sd, &fresh, KIND_CONFIGMAP, versioned("ct-104-conf", 105, "12", "a"));
+	mark_changed(&sd, &sd.cache[KIND_CONFIGMAP], &fresh);
+	ok(!dirty(100), "re-list: an object changed in nothing the agent reads marks no CT");
+	ok(dirty(101), "re-list: a changed spec hash marks its CT");
+	ok(dirty(102), "re-list: a deleted object marks its CT");
+	ok(dirty(103), "re-list: a new object marks its CT");
+	ok(dirty(104) && dirty(105), "re-list: a relabelled object marks both CTs");
+	cache_release(&fresh);
+	syncd_cache_release(&sd);
+
+	/* the first list marks nothing: there was no cache to differ from */
+	ncts = 0;
+	cache_reset(&fresh);
+	cache_take(&sd, &fresh, KIND_CONFIGMAP, versioned("ct-100-conf", 100, "1", "a"));
+	mark_changed(&sd, &sd.cache[KIND_CONFIGMAP], &fresh);
+	ok(ncts == 0, "a first list marks no CT");
+	cache_release(&fresh);
+}
+
 int
 main(void)
 {
 	test_indexes();
 	test_slim();
+	test_mark_changed();
 	plan_done();
 	return tap_failed ? 1 : 0;
 }

@@ -260,6 +260,30 @@ test_refusals(void)
 	ok(d.refused && strstr(d.refused, "no size"), "a volume without size (%s)", d.refused);
 	desired_release(&d);
 
+	/* two volumes at one path: the API server would refuse the pod at every pass */
+	d = run("ostemplate: debian\nrootfs: local:vm-100-disk-0,size=4G\nunprivileged: 1\n"
+		"mp0: local:vm-100-disk-1,mp=/data,size=1G\n",
+		true, true);
+	is_str(d.refused,
+	       "mp0: mount point '/data' is already used by rootfs (an unprivileged CT has its "
+	       "rootfs volume at /data)",
+	       "a mount point at /data of an unprivileged CT is refused");
+	is_int(cJSON_GetArraySize(d.objects), 0, "nothing is created");
+	desired_release(&d);
+
+	d = run("ostemplate: debian\nrootfs: local:vm-100-disk-0,size=4G\nunprivileged: 1\n"
+		"mp0: local:vm-100-disk-1,mp=/srv/a,size=1G\nmp1: /srv/b,mp=/srv/a/\n",
+		true, true);
+	is_str(d.refused, "mp1: mount point '/srv/a' is already used by mp0",
+	       "two mount points at one path (a trailing slash is the same path)");
+	desired_release(&d);
+
+	d = run("ostemplate: debian\nrootfs: local:vm-100-disk-0,size=4G\nunprivileged: 1\n"
+		"mp0: local:vm-100-disk-1,mp=/srv/a,size=1G\nmp1: /srv/b,mp=/srv/ab\n",
+		true, true);
+	ok(!d.refused, "/srv/a and /srv/ab are different paths (%s)", d.refused);
+	desired_release(&d);
+
 	d = run("ostemplate: debian\nrootfs: local:vm-100-disk-0,size=4G\nmp0: /etc,mp=/x\n", true, true);
 	ok(d.refused && strstr(d.refused, "'/etc' is not allowed"), "bind mount of /etc (%s)", d.refused);
 	desired_release(&d);

@@ -1,6 +1,7 @@
 /*
  * Files and locks (§1, STYLE.md rule 5): the atomic writer keeps the mode
- * and never leaves a temporary file behind, create_file loses against an
+ * and never leaves a temporary file behind (and removes those of writers
+ * that were killed), create_file loses against an
  * existing file, pctconf_save only writes changes, loading refuses what is
  * not a regular file; the per-CT flock times out with Proxmox's message, is
  * re-entrant within a process, and serialises concurrent writers (fork).
@@ -387,6 +388,95 @@ concurrency(void)
 	is_int(temp_files(), 0, "no temporary file left by the writers");
 }
 
+/* a pid that is no process: a child that has exited and been reaped */
+static pid_t
+dead_pid(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	(void)waitpid(pid, NULL, 0);
+	return pid;
+}
+
+static bool
+exists(const char *name)
+{
+	_cleanup_free_ char *p = path_of(name);
+
+	return access(p, F_OK) == 0;
+}
+
+static void
+touch(const char *name)
+{
+	_cleanup_free_ char *p = path_of(name);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	if (fd >= 0)
+		close(fd);
+}
+
+/* what a writer killed between its temp file and the rename leaves behind */
+static void
+stale_temps(void)
+{
+	pid_t dead = dead_pid();
+	char mine[64], gone[64], other[64], notpid[64], gone2[64];
+	_cleanup_(pctconf_freep) struct pctconf *conf = NULL;
+	_cleanup_free_ char *p = path_of("300.conf");
+	struct pct_error *err = NULL;
+
+	snprintf(mine, sizeof(mine), "300.conf.tmp.%ld", (long)getpid());
+	snprintf(gone, sizeof(gone), "300.conf.tmp.%ld", (long)dead);
+	snprintf(other, sizeof(other), "301.conf.tmp.%ld", (long)dead);
+	snprintf(notpid, sizeof(notpid), "300.conf.tmp.x%ld", (long)dead);
+	snprintf(gone2, sizeof(gone2), "300.conf.tmp.%ld", (long)dead_pid());
+	touch(mine);
+	touch(gone);
+	touch(gone2);
+	touch(other);
+	touch(notpid);
+	pctconf_remove_stale_temps(dir, "300.conf");
+	ok(!exists(gone) && !exists(gone2), "temp files of dead writers are removed");
+	ok(exists(mine), "the temp file of a live writer is kept");
+	ok(exists(other), "another file's temp files are kept");
+	ok(exists(notpid), "a name without a pid after .tmp. is kept");
+	pctconf_remove_stale_temps(dir, NULL);
+	ok(!exists(other) && exists(mine) && exists(notpid), "base NULL: every dead writer's");
+	{
+		/* killed but not yet reaped (its parent was killed too): it writes no more */
+		pid_t z = fork();
+		char zname[64];
+
+		if (z == 0)
+			_exit(0);
+		snprintf(zname, sizeof(zname), "300.conf.tmp.%ld", (long)z);
+		touch(zname);
+		usleep(100000);
+		ok(kill(z, 0) == 0, "a zombie is still there for kill(2)");
+		pctconf_remove_stale_temps(dir, "300.conf");
+		ok(!exists(zname), "but the temp file of a zombie is removed");
+		(void)waitpid(z, NULL, 0);
+	}
+
+	/* pctconf_save cleans up after the writer it replaces */
+	touch(gone);
+	conf = pctconf_parse(p, 300, "memory: 512\n", 12);
+	ok(pctconf_save(conf, p, &err) == 1, "save writes the file");
+	pct_error_free(&err);
+	ok(!exists(gone), "and removes the dead writer's temp file");
+	{
+		_cleanup_free_ char *m = path_of(mine), *n = path_of(notpid);
+
+		(void)unlink(m);
+		(void)unlink(n);
+		(void)unlink(p);
+	}
+	is_int(temp_files(), 0, "nothing else left");
+}
+
 int
 main(void)
 {
@@ -404,6 +494,7 @@ main(void)
 	loading();
 	locking();
 	concurrency();
+	stale_temps();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	(void)system(cmd);
 	free(lockdir);
