@@ -87,6 +87,8 @@ static const struct kept_path {
 	{ KIND_POD, { "metadata", "labels", "controller-revision-hash" } },
 	{ KIND_POD, { "spec", "nodeName" } },
 	{ KIND_POD, { "status", "phase" } },
+	{ KIND_POD, { "status", "reason" } },
+	{ KIND_POD, { "status", "message" } },
 	{ KIND_POD, { "status", "podIP" } },
 	{ KIND_POD, { "status", "containerStatuses" } },
 	{ KIND_POD, { "status", "conditions" } },

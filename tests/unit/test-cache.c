@@ -182,6 +182,7 @@ static const char pod_text[] =
 	"\"ownerReferences\":[{\"uid\":\"s\"}],\"managedFields\":[{\"manager\":\"kubelet\"}]},"
 	"\"spec\":{\"nodeName\":\"node-1\",\"containers\":[{\"name\":\"ct\"}],\"volumes\":[]},"
 	"\"status\":{\"phase\":\"Running\",\"podIP\":\"10.0.0.1\",\"hostIP\":\"10.1.0.1\","
+	"\"reason\":\"Evicted\",\"message\":\"The node was low on resource: memory.\","
 	"\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}],"
 	"\"containerStatuses\":[{\"ready\":true,\"state\":{\"running\":{}}}],\"qosClass\":\"Burstable\"}}";
 
@@ -193,6 +194,7 @@ check_pod(const cJSON *p, const char *how)
 		   has(p, "metadata", "labels", "controller-revision-hash") &&
 		   has(p, "spec", "nodeName", NULL) && has(p, "status", "phase", NULL) &&
 		   has(p, "status", "podIP", NULL) && has(p, "status", "conditions", NULL) &&
+		   has(p, "status", "reason", NULL) && has(p, "status", "message", NULL) &&
 		   has(p, "status", "containerStatuses", NULL),
 	   "%s pod: what the agent reads is kept", how);
 	ok(p && !has(p, "metadata", "managedFields", NULL) &&
