@@ -550,7 +550,7 @@ list_kind(struct syncd *sd, enum syncd_kind k, struct pct_error **err)
 	int ret = 0, restarts = 0;
 
 	cache_reset(&fresh);
-	do {
+	for (;;) {
 		cJSON *page = NULL, *items;
 		const cJSON *md, *v;
 
@@ -578,10 +578,12 @@ list_kind(struct syncd *sd, enum syncd_kind k, struct pct_error **err)
 		v = cJSON_GetObjectItemCaseSensitive(md, "continue");
 		token = cJSON_IsString(v) && *v->valuestring ? xstrdup(v->valuestring) : NULL;
 		cJSON_Delete(page);
-	} while (token);
-	free(token);
+		if (!token)
+			break;
+	}
 	if (ret < 0) {
 		cache_release(&fresh);
+		free(token);
 		free(version);
 		return ret;
 	}

@@ -3841,6 +3841,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     continue
                 if f.get("path") and not re.search(f["path"], path):
                     continue
+                if f.get("query") and not re.search(f["query"],
+                                                    urllib.parse.urlsplit(self.path).query):
+                    continue
                 if f.get("method") and f["method"].upper() != method:
                     continue
                 if f.get("watch") is not None and bool(f["watch"]) != \
