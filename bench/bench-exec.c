@@ -1,14 +1,17 @@
 /*
  * Time a command as a whole process: run it N times (after a few unmeasured
- * warm-up runs), each with stdout and stderr on /dev/null, and print
+ * warm-up runs), each with stdout and stderr on /dev/null (or appended to
+ * FILE with -o), and print
  *
- *	median min max peak-rss-kb
+ *	median min max peak-rss-kb cpu
  *
- * in milliseconds, for bench/run.sh. "%i" in an argument is replaced by the
- * run number (warm-ups included, so no two runs see the same value), so that "pct set 100 --memory 20%i" changes something on every
- * run. A run that exits non-zero fails the benchmark.
+ * times in milliseconds, for bench/run.sh; cpu is the mean user + system
+ * time of a measured run. "%i" in an argument is replaced by the run number
+ * (warm-ups included, so no two runs see the same value), so that
+ * "pct set 100 --memory 20%i" changes something on every run. A run that
+ * exits non-zero fails the benchmark.
  *
- *	bench-exec [-n runs] [-w warmups] -- command [args...]
+ *	bench-exec [-n runs] [-w warmups] [-o FILE] -- command [args...]
  */
 #include "config.h"
 
@@ -29,6 +32,14 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static const char *output = "/dev/null";
+
+static double
+tv_ms(struct timeval tv)
+{
+	return (double)tv.tv_sec * 1e3 + (double)tv.tv_usec / 1e3;
 }
 
 static int
@@ -52,9 +63,9 @@ subst(const char *arg, int run)
 	return out;
 }
 
-/* One run; returns its wall time in ms, or -1. */
+/* One run; returns its wall time in ms, or -1. Adds its CPU time to *cpu. */
 static double
-run_once(char **argv, int argc, int run, long *maxrss)
+run_once(char **argv, int argc, int run, long *maxrss, double *cpu)
 {
 	char **args = calloc((size_t)argc + 1, sizeof(*args));
 	struct rusage ru;
@@ -72,11 +83,11 @@ run_once(char **argv, int argc, int run, long *maxrss)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
+		int out = open(output, O_WRONLY | O_CREAT | O_APPEND, 0644);
 
-		if (null >= 0) {
-			dup2(null, STDOUT_FILENO);
-			dup2(null, STDERR_FILENO);
+		if (out >= 0) {
+			dup2(out, STDOUT_FILENO);
+			dup2(out, STDERR_FILENO);
 		}
 		execvp(args[0], args);
 		_exit(127);
@@ -95,6 +106,7 @@ run_once(char **argv, int argc, int run, long *maxrss)
 	}
 	if (ru.ru_maxrss > *maxrss)
 		*maxrss = ru.ru_maxrss;
+	*cpu += tv_ms(ru.ru_utime) + tv_ms(ru.ru_stime);
 	return t;
 }
 
@@ -103,9 +115,9 @@ main(int argc, char **argv)
 {
 	int runs = 100, warm = 3, opt, i;
 	long maxrss = 0;
-	double *ms;
+	double *ms, cpu = 0, warm_cpu = 0;
 
-	while ((opt = getopt(argc, argv, "+n:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "+n:w:o:")) != -1) {
 		switch (opt) {
 		case 'n':
 			runs = atoi(optarg);
@@ -113,26 +125,29 @@ main(int argc, char **argv)
 		case 'w':
 			warm = atoi(optarg);
 			break;
+		case 'o':
+			output = optarg;
+			break;
 		default:
-			fprintf(stderr, "usage: bench-exec [-n runs] [-w warmups] -- command [args...]\n");
+			fprintf(stderr, "usage: bench-exec [-n runs] [-w warmups] [-o FILE] -- command [args...]\n");
 			return 2;
 		}
 	}
 	if (optind >= argc || runs < 1) {
-		fprintf(stderr, "usage: bench-exec [-n runs] [-w warmups] -- command [args...]\n");
+		fprintf(stderr, "usage: bench-exec [-n runs] [-w warmups] [-o FILE] -- command [args...]\n");
 		return 2;
 	}
 	ms = calloc((size_t)runs, sizeof(*ms));
 	if (!ms)
 		return 1;
 	for (i = 0; i < warm; i++)
-		if (run_once(argv + optind, argc - optind, i, &maxrss) < 0)
+		if (run_once(argv + optind, argc - optind, i, &maxrss, &warm_cpu) < 0)
 			return 1;
 	for (i = 0; i < runs; i++)
-		if ((ms[i] = run_once(argv + optind, argc - optind, warm + i, &maxrss)) < 0)
+		if ((ms[i] = run_once(argv + optind, argc - optind, warm + i, &maxrss, &cpu)) < 0)
 			return 1;
 	qsort(ms, (size_t)runs, sizeof(*ms), cmp_double);
-	printf("%.3f %.3f %.3f %ld\n", ms[runs / 2], ms[0], ms[runs - 1], maxrss);
+	printf("%.3f %.3f %.3f %ld %.3f\n", ms[runs / 2], ms[0], ms[runs - 1], maxrss, cpu / runs);
 	free(ms);
 	return 0;
 }

@@ -21,6 +21,7 @@ for a in "$@"; do
 	esac
 done
 [ -n "$parts" ] || parts="parser pct agent"
+status=0
 
 PCT=$build/pct/pct
 BEXEC=$build/bench/bench-exec
@@ -53,6 +54,13 @@ row() { # name median min max unit
 	printf '%-58s | %10s | %10s | %10s | %s\n' "$1" "$2" "$3" "$4" "$5" | tee -a "$out"
 }
 
+# "name | median | min | max | unit" lines from a benchmark program, as rows
+rows() {
+	while IFS='|' read -r name med min max unit; do
+		row "$(echo $name)" "$(echo $med)" "$(echo $min)" "$(echo $max)" "$(echo $unit)"
+	done
+}
+
 # ---- parser: parse + write in one process, one core ----
 bench_parser() {
 	secs=0.5
@@ -60,62 +68,7 @@ bench_parser() {
 	taskset -c 0 "$BPARSE" "$secs" 2>/dev/null || "$BPARSE" "$secs"
 }
 
-# A config like the ones people have: about 1.5 KB, three snapshots.
-write_ct() { # dir id
-	cat >"$1/$2.conf" <<EOF
-#Web server $2
-arch: amd64
-cores: 2
-features: nesting=1
-hostname: ct$2
-memory: 2048
-nameserver: 10.0.0.53
-net0: name=eth0,bridge=vmbr0,hwaddr=BC:24:11:$(printf '%02X:%02X' $(($2 / 256 % 256)) $(($2 % 256))):01,ip=dhcp,type=veth
-onboot: 1
-ostemplate: docker.io/library/debian:bookworm
-ostype: debian
-parent: s3
-rootfs: local-lvm:vm-$2-disk-0,size=8G
-swap: 512
-tags: bench
-unprivileged: 1
-
-[s1]
-arch: amd64
-cores: 2
-hostname: ct$2
-memory: 2048
-rootfs: local-lvm:vm-$2-disk-0,size=8G
-snaptime: 1700000001
-
-[s2]
-arch: amd64
-cores: 2
-hostname: ct$2
-memory: 2048
-parent: s1
-rootfs: local-lvm:vm-$2-disk-0,size=8G
-snaptime: 1700000002
-
-[s3]
-arch: amd64
-cores: 2
-hostname: ct$2
-memory: 2048
-parent: s2
-rootfs: local-lvm:vm-$2-disk-0,size=8G
-snaptime: 1700000003
-EOF
-}
-
-make_cts() { # dir count
-	mkdir -p "$1"
-	i=100
-	while [ $i -lt $((100 + $2)) ]; do
-		write_ct "$1" $i
-		i=$((i + 1))
-	done
-}
+. "$src/bench/lib.sh"
 
 pct_env() { # name
 	export CORRAL_CONFDIR="$work/$1/ct" CORRAL_LOCKDIR="$work/$1/lock"
@@ -158,19 +111,20 @@ bench_pct() {
 
 for p in $parts; do
 	case $p in
-	parser) bench_parser | while IFS='|' read -r name med min max unit; do
-			row "$(echo $name)" $med $min $max $unit
-		done ;;
+	parser) bench_parser | rows ;;
 	pct) bench_pct ;;
 	agent)
 		if [ -x "$build/sync/corral-syncd" ]; then
-			QUICK=$quick BUILDDIR=$build WORK=$work "$src/bench/bench-agent.sh" |
-				while IFS='|' read -r name med min max unit; do
-					row "$(echo $name)" $med $min $max $unit
-				done
+			{ QUICK=$quick BUILDDIR=$build WORK=$work "$src/bench/bench-agent.sh" ||
+				echo $? >"$work/agent.failed"; } | rows
+			if [ -f "$work/agent.failed" ]; then
+				echo "# agent: FAILED (bench/bench-agent.sh said why above)" | tee -a "$out"
+				status=1
+			fi
 		else
 			echo "# agent: $build/sync/corral-syncd is not built, skipped" | tee -a "$out"
 		fi ;;
 	esac
 done
 echo "# written to $out"
+exit $status

@@ -15,8 +15,8 @@
  *
  * Checked: no crash, leak or undefined behaviour; every event has a string
  * type and an object; the cache holds only named objects, under their
- * names; every status file the agent writes is JSON that pct reads with a
- * status.
+ * names, which its index finds; every status file the agent writes is JSON
+ * that pct reads with a status.
  */
 #include "config.h"
 
@@ -114,6 +114,9 @@ check_cache(struct syncd *sd)
 
 			if (!cJSON_IsString(name) || strcmp(name->valuestring, o->string))
 				abort();
+			/* and its index finds it */
+			if (syncd_cache_get(sd, (enum syncd_kind)k, o->string) != o)
+				abort();
 		}
 	}
 }
@@ -150,7 +153,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sd.kube_mode = true;
 	sd.has_snapshots = true;
 	for (i = 0; i < KIND_MAX; i++)
-		sd.cache[i].objects = cJSON_CreateObject();
+		syncd_cache_clear(&sd, (enum syncd_kind)i);
 
 	/* the first stream as a status file pct reads, and as an error body */
 	{

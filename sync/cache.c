@@ -48,31 +48,6 @@ meta_str(const cJSON *o, const char *field)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-void
-syncd_cache_put(struct syncd *sd, enum syncd_kind k, const cJSON *o)
-{
-	const char *name = meta_str(o, "name");
-	cJSON *map = sd->cache[k].objects;
-
-	if (!name || !map)
-		return;
-	cJSON_DeleteItemFromObjectCaseSensitive(map, name);
-	cJSON_AddItemToObject(map, name, cJSON_Duplicate(o, true));
-}
-
-void
-syncd_cache_remove(struct syncd *sd, enum syncd_kind k, const char *name)
-{
-	if (sd->cache[k].objects)
-		cJSON_DeleteItemFromObjectCaseSensitive(sd->cache[k].objects, name);
-}
-
-const cJSON *
-syncd_cache_get(struct syncd *sd, enum syncd_kind k, const char *name)
-{
-	return cJSON_GetObjectItemCaseSensitive(sd->cache[k].objects, name);
-}
-
 /* The ctid label of an object, or 0. */
 static unsigned
 object_vmid(const cJSON *o)
@@ -85,6 +60,389 @@ object_vmid(const cJSON *o)
 	if (cJSON_IsString(id) && pct_parse_uint(id->valuestring, 1, 0xFFFFFFFFu, &v))
 		return (unsigned)v;
 	return 0;
+}
+
+/*
+ * What the cache keeps of an object: only what the agent reads. Server objects
+ * carry managedFields, defaulted pod specs and long annotations: kept as
+ * they come, 1,000 CTs took 40 MB. Comparisons use the spec-hash annotation,
+ * so little else is needed. A path keeps everything below it; its parents
+ * keep only what leads to it. Code that reads anything else from the cache
+ * must add it here. --dry-run keeps everything: it prints the cluster's
+ * objects.
+ */
+static const struct kept_path {
+	int kind; /* KIND_MAX: every kind */
+	const char *path[3];
+} kept_paths[] = {
+	{ KIND_MAX, { "metadata", "name" } },
+	{ KIND_MAX, { "metadata", "uid" } },
+	{ KIND_MAX, { "metadata", "deletionTimestamp" } },
+	{ KIND_MAX, { "metadata", "labels", LABEL_CTID } },
+	{ KIND_MAX, { "metadata", "annotations", ANN_SPEC_HASH } },
+	{ KIND_PVC, { "metadata", "annotations", ANN_VOLID } },
+	{ KIND_PVC, { "metadata", "annotations", "corral.dev/restored-by" } },
+	{ KIND_PVC, { "spec", "resources" } },
+	{ KIND_PVC, { "status" } },
+	{ KIND_POD, { "metadata", "labels", "controller-revision-hash" } },
+	{ KIND_POD, { "spec", "nodeName" } },
+	{ KIND_POD, { "status", "phase" } },
+	{ KIND_POD, { "status", "reason" } },
+	{ KIND_POD, { "status", "message" } },
+	{ KIND_POD, { "status", "podIP" } },
+	{ KIND_POD, { "status", "containerStatuses" } },
+	{ KIND_POD, { "status", "conditions" } },
+	{ KIND_STATEFULSET, { "status", "updateRevision" } },
+	{ KIND_VOLUMESNAPSHOT, { "metadata", "labels", "corral.dev/snapshot" } },
+	{ KIND_VOLUMESNAPSHOT, { "metadata", "annotations", ANN_VOLID } },
+	{ KIND_VOLUMESNAPSHOT, { "metadata", "annotations", "corral.dev/snapname" } },
+	{ KIND_VOLUMESNAPSHOT, { "spec" } },
+	{ KIND_VOLUMESNAPSHOT, { "status" } },
+};
+
+enum keep { KEEP_NONE, KEEP_PART, KEEP_ALL };
+
+/* Is the member at path[0..depth] kept whole, in part (some of its members), or not? */
+static enum keep
+keep_of(enum syncd_kind k, const char *const *path, int depth)
+{
+	enum keep best = KEEP_NONE;
+	int n = depth + 1; /* components in path */
+	size_t r;
+
+	for (r = 0; r < ARRAY_SIZE(kept_paths); r++) {
+		const struct kept_path *kp = &kept_paths[r];
+		int len = 0, m = 0;
+
+		if (kp->kind != KIND_MAX && kp->kind != (int)k)
+			continue;
+		while (len < 3 && kp->path[len])
+			len++;
+		while (m < len && m < n && !strcmp(kp->path[m], path[m]))
+			m++;
+		if (m == len)
+			return KEEP_ALL; /* the rule is the path or one of its parents */
+		if (m == n)
+			best = KEEP_PART; /* the path leads to the rule */
+	}
+	return best;
+}
+
+/* Delete what is not kept from o (at path[0..depth-1]), in place. */
+static void
+prune(cJSON *o, enum syncd_kind k, const char **path, int depth)
+{
+	cJSON *it, *next;
+
+	for (it = o->child; it; it = next) {
+		enum keep kp = KEEP_NONE;
+
+		next = it->next;
+		if (it->string && depth < 3) {
+			path[depth] = it->string;
+			kp = keep_of(k, path, depth);
+		}
+		if (kp == KEEP_PART && cJSON_IsObject(it))
+			prune(it, k, path, depth + 1);
+		else if (kp != KEEP_ALL)
+			cJSON_Delete(cJSON_DetachItemViaPointer(o, it));
+	}
+}
+
+/* A copy of what is kept of o (at path[0..depth-1]). */
+static cJSON *
+copy_kept(const cJSON *o, enum syncd_kind k, const char **path, int depth)
+{
+	cJSON *out = cJSON_CreateObject();
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, o)
+	{
+		enum keep kp;
+
+		if (!it->string || depth >= 3)
+			continue;
+		path[depth] = it->string;
+		kp = keep_of(k, path, depth);
+		if (kp == KEEP_PART && cJSON_IsObject(it))
+			cJSON_AddItemToObject(out, it->string, copy_kept(it, k, path, depth + 1));
+		else if (kp == KEEP_ALL)
+			cJSON_AddItemToObject(out, it->string, cJSON_Duplicate(it, true));
+	}
+	return out;
+}
+
+/* The same, in place, of an object the cache takes over. */
+static void
+slim_in_place(const struct syncd *sd, enum syncd_kind k, cJSON *o)
+{
+	const char *path[3];
+
+	if (!sd->dry_run)
+		prune(o, k, path, 0);
+}
+
+/* A slimmed copy of a borrowed object (watch events). */
+static cJSON *
+slim(const struct syncd *sd, enum syncd_kind k, const cJSON *o)
+{
+	const char *path[3];
+
+	if (sd->dry_run)
+		return cJSON_Duplicate(o, true);
+	return copy_kept(o, k, path, 0);
+}
+
+/*
+ * Two indexes beside the JSON map of each kind (whose lookups walk a list):
+ * by name, and by the CT the object belongs to (its ctid label). One entry
+ * per object, chained in both tables.
+ */
+struct cache_entry {
+	struct cache_entry *next_name, *next_ct;
+	cJSON *item; /* a child of the kind's map; item->string is the name */
+	unsigned vmid;
+};
+
+struct cache_index {
+	struct cache_entry **names, **cts;
+	size_t nbuckets, count;
+};
+
+static size_t
+hash_name(const char *s)
+{
+	size_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static size_t
+hash_vmid(unsigned vmid)
+{
+	return (size_t)vmid * 2654435761u;
+}
+
+static struct cache_entry **
+name_slot(struct cache_index *ix, const char *name)
+{
+	struct cache_entry **e = &ix->names[hash_name(name) % ix->nbuckets];
+
+	while (*e && strcmp((*e)->item->string, name) != 0)
+		e = &(*e)->next_name;
+	return e;
+}
+
+static void
+ct_link(struct cache_index *ix, struct cache_entry *e)
+{
+	struct cache_entry **b = &ix->cts[hash_vmid(e->vmid) % ix->nbuckets];
+
+	e->next_ct = *b;
+	*b = e;
+}
+
+static void
+ct_unlink(struct cache_index *ix, struct cache_entry *e)
+{
+	struct cache_entry **p = &ix->cts[hash_vmid(e->vmid) % ix->nbuckets];
+
+	while (*p && *p != e)
+		p = &(*p)->next_ct;
+	if (*p)
+		*p = e->next_ct;
+}
+
+static void
+index_grow(struct cache_index *ix)
+{
+	struct cache_entry **old = ix->names, *e, *next;
+	size_t i, n = ix->nbuckets;
+
+	ix->nbuckets = n ? n * 4 : 64;
+	ix->names = xcalloc(ix->nbuckets, sizeof(*ix->names));
+	free(ix->cts);
+	ix->cts = xcalloc(ix->nbuckets, sizeof(*ix->cts));
+	for (i = 0; i < n; i++) {
+		for (e = old[i]; e; e = next) {
+			struct cache_entry **b = &ix->names[hash_name(e->item->string) % ix->nbuckets];
+
+			next = e->next_name;
+			e->next_name = *b;
+			*b = e;
+			ct_link(ix, e);
+		}
+	}
+	free(old);
+}
+
+static void
+index_free(struct cache_index *ix)
+{
+	size_t i;
+
+	if (!ix)
+		return;
+	for (i = 0; i < ix->nbuckets; i++) {
+		struct cache_entry *e, *next;
+
+		for (e = ix->names[i]; e; e = next) {
+			next = e->next_name;
+			free(e);
+		}
+	}
+	free(ix->names);
+	free(ix->cts);
+	free(ix);
+}
+
+/* An empty map and index for a kind. */
+static void
+cache_reset(struct cache_kind *c)
+{
+	cJSON_Delete(c->objects);
+	index_free(c->index);
+	c->objects = cJSON_CreateObject();
+	c->index = xcalloc(1, sizeof(*c->index));
+	index_grow(c->index);
+}
+
+static void
+cache_release(struct cache_kind *c)
+{
+	cJSON_Delete(c->objects);
+	index_free(c->index);
+	c->objects = NULL;
+	c->index = NULL;
+}
+
+/* Store item (owned, slimmed) under its name. */
+static void
+cache_store(struct cache_kind *c, cJSON *item)
+{
+	_cleanup_free_ char *name = xstrdup(meta_str(item, "name"));
+	struct cache_entry **slot, *e;
+
+	slot = name_slot(c->index, name);
+	if (*slot) {
+		e = *slot;
+		free(item->string);
+		item->string = steal_ptr(name);
+		cJSON_ReplaceItemViaPointer(c->objects, e->item, item);
+		ct_unlink(c->index, e);
+	} else {
+		if (c->index->count >= c->index->nbuckets) {
+			index_grow(c->index);
+			slot = name_slot(c->index, name);
+		}
+		cJSON_AddItemToObject(c->objects, name, item);
+		e = xcalloc(1, sizeof(*e));
+		*slot = e;
+		c->index->count++;
+	}
+	e->item = item;
+	e->vmid = object_vmid(item);
+	ct_link(c->index, e);
+}
+
+static void
+cache_put(const struct syncd *sd, struct cache_kind *c, enum syncd_kind k, const cJSON *o)
+{
+	if (meta_str(o, "name") && c->objects)
+		cache_store(c, slim(sd, k, o));
+}
+
+static void
+cache_take(const struct syncd *sd, struct cache_kind *c, enum syncd_kind k, cJSON *o)
+{
+	if (!meta_str(o, "name") || !c->objects || !cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		return;
+	}
+	slim_in_place(sd, k, o);
+	cache_store(c, o);
+}
+
+void
+syncd_cache_clear(struct syncd *sd, enum syncd_kind k)
+{
+	cache_reset(&sd->cache[k]);
+}
+
+void
+syncd_cache_put(struct syncd *sd, enum syncd_kind k, const cJSON *o)
+{
+	cache_put(sd, &sd->cache[k], k, o);
+}
+
+void
+syncd_cache_take(struct syncd *sd, enum syncd_kind k, cJSON *o)
+{
+	cache_take(sd, &sd->cache[k], k, o);
+}
+
+void
+syncd_cache_remove(struct syncd *sd, enum syncd_kind k, const char *name)
+{
+	struct cache_kind *c = &sd->cache[k];
+	struct cache_entry **slot, *e;
+
+	if (!c->objects || !name)
+		return;
+	slot = name_slot(c->index, name);
+	if (!*slot)
+		return;
+	e = *slot;
+	*slot = e->next_name;
+	ct_unlink(c->index, e);
+	c->index->count--;
+	cJSON_Delete(cJSON_DetachItemViaPointer(c->objects, e->item));
+	free(e);
+}
+
+const cJSON *
+syncd_cache_get(struct syncd *sd, enum syncd_kind k, const char *name)
+{
+	struct cache_kind *c = &sd->cache[k];
+	struct cache_entry *e;
+
+	if (!c->objects || !name)
+		return NULL;
+	e = *name_slot(c->index, name);
+	return e ? e->item : NULL;
+}
+
+static int
+cmp_by_name(const void *a, const void *b)
+{
+	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+
+	return strcmp(x->string, y->string);
+}
+
+size_t
+syncd_cache_of_ct(struct syncd *sd, enum syncd_kind k, unsigned vmid, const cJSON ***out)
+{
+	struct cache_kind *c = &sd->cache[k];
+	const cJSON **v = NULL;
+	struct cache_entry *e;
+	size_t n = 0, alloc = 0;
+
+	*out = NULL;
+	if (!c->objects)
+		return 0;
+	for (e = c->index->cts[hash_vmid(vmid) % c->index->nbuckets]; e; e = e->next_ct) {
+		if (e->vmid != vmid)
+			continue;
+		v = xgrow(v, n + 1, &alloc, sizeof(*v));
+		v[n++] = e->item;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_by_name);
+	*out = v;
+	return n;
 }
 
 static void api_back(struct syncd *sd);
@@ -128,27 +486,38 @@ syncd_cache_event(struct syncd *sd, enum syncd_kind k, const char *type, const c
 		syncd_ct(sd, vmid, true)->dirty = true;
 }
 
-/* Mark the CTs whose objects differ between two lists (name -> object maps). */
+/*
+ * Mark the CTs whose objects differ between the cache of a kind and a fresh
+ * list of it (a re-list: what changed while we were not watching is to be
+ * looked at). The cache keeps only what the agent reads (no resourceVersion),
+ * so that is what is compared: a change the agent cannot see is no reason
+ * to look at a CT again.
+ */
 static void
-mark_changed(struct syncd *sd, const cJSON *old, const cJSON *new)
+mark_changed(struct syncd *sd, const struct cache_kind *old, const struct cache_kind *new)
 {
 	const cJSON *it;
 
-	cJSON_ArrayForEach(it, old)
+	if (!old->objects || !old->index)
+		return;
+	cJSON_ArrayForEach(it, old->objects)
 	{
-		const cJSON *n = cJSON_GetObjectItemCaseSensitive(new, it->string);
-		const char *a = meta_str(it, "resourceVersion"),
-			   *b = n ? meta_str(n, "resourceVersion") : NULL;
+		const struct cache_entry *n = *name_slot(new->index, it->string);
 		unsigned vmid = object_vmid(it);
 
-		if (vmid && (!n || !a || !b || strcmp(a, b)))
+		if (n && cJSON_Compare(it, n->item, true))
+			continue;
+		if (vmid)
 			syncd_ct(sd, vmid, true)->dirty = true;
+		/* its CT label changed: the new CT is to be looked at too */
+		if (n && n->vmid && n->vmid != vmid)
+			syncd_ct(sd, n->vmid, true)->dirty = true;
 	}
-	cJSON_ArrayForEach(it, new)
+	cJSON_ArrayForEach(it, new->objects)
 	{
 		unsigned vmid = object_vmid(it);
 
-		if (vmid && !cJSON_GetObjectItemCaseSensitive(old, it->string))
+		if (vmid && !*name_slot(old->index, it->string))
 			syncd_ct(sd, vmid, true)->dirty = true;
 	}
 }
@@ -161,34 +530,70 @@ on_event(const char *type, const cJSON *o, void *arg)
 	syncd_cache_event(wc->sd, wc->kind, type, o);
 }
 
+/*
+ * LIST one kind into a fresh map, page by page: a page of 10,000 pods or
+ * StatefulSets is hundreds of megabytes once parsed. The old map stays
+ * until the new one is complete. The watch starts from the first page's
+ * resourceVersion (that of every page on a real server): what changed
+ * while the pages came is replayed.
+ */
+#define LIST_PAGE 50
+
 static int
 list_kind(struct syncd *sd, enum syncd_kind k, struct pct_error **err)
 {
 	const struct kind_info *ki = &syncd_kinds[k];
 	_cleanup_free_ char *path = kube_path(ki->group_version, sd->settings->namespace,
 					      ki->resource, NULL);
-	cJSON *list = NULL, *old;
-	const cJSON *items, *it, *md, *rv;
-	int ret;
+	char *token = NULL, *version = NULL;
+	struct cache_kind fresh = { 0 };
+	int ret = 0, restarts = 0;
 
-	ret = kube_list(sd->kube, path, LABEL_MANAGED_BY "=" CORRAL_MANAGED_BY, &list, err);
-	if (ret < 0)
+	cache_reset(&fresh);
+	for (;;) {
+		cJSON *page = NULL, *items;
+		const cJSON *md, *v;
+
+		ret = kube_list_page(sd->kube, path, LABEL_MANAGED_BY "=" CORRAL_MANAGED_BY,
+				     LIST_PAGE, token, &page, err);
+		if (ret < 0 && token && restarts++ < 3 && pct_error_consume(err, KUBE_E_STATUS(410))) {
+			/* the continue token expired: start again */
+			cache_reset(&fresh);
+			free(token);
+			free(version);
+			token = version = NULL;
+			ret = 0;
+			continue;
+		}
+		if (ret < 0)
+			break;
+		items = cJSON_GetObjectItemCaseSensitive(page, "items");
+		while (items && items->child)
+			cache_take(sd, &fresh, k, cJSON_DetachItemViaPointer(items, items->child));
+		md = cJSON_GetObjectItemCaseSensitive(page, "metadata");
+		v = cJSON_GetObjectItemCaseSensitive(md, "resourceVersion");
+		if (!version && cJSON_IsString(v))
+			version = xstrdup(v->valuestring);
+		free(token);
+		v = cJSON_GetObjectItemCaseSensitive(md, "continue");
+		token = cJSON_IsString(v) && *v->valuestring ? xstrdup(v->valuestring) : NULL;
+		cJSON_Delete(page);
+		if (!token)
+			break;
+	}
+	if (ret < 0) {
+		cache_release(&fresh);
+		free(token);
+		free(version);
 		return ret;
-	old = sd->cache[k].objects;
-	sd->cache[k].objects = cJSON_CreateObject();
-	items = cJSON_GetObjectItemCaseSensitive(list, "items");
-	cJSON_ArrayForEach(it, items)
-		syncd_cache_put(sd, k, it);
-	/* a re-list: what changed while we were not watching is to be looked at */
-	if (old)
-		mark_changed(sd, old, sd->cache[k].objects);
-	cJSON_Delete(old);
-	md = cJSON_GetObjectItemCaseSensitive(list, "metadata");
-	rv = cJSON_GetObjectItemCaseSensitive(md, "resourceVersion");
+	}
+	mark_changed(sd, &sd->cache[k], &fresh);
+	cache_release(&sd->cache[k]);
+	sd->cache[k].objects = fresh.objects;
+	sd->cache[k].index = fresh.index;
 	free(sd->cache[k].resource_version);
-	sd->cache[k].resource_version = cJSON_IsString(rv) ? xstrdup(rv->valuestring) : NULL;
+	sd->cache[k].resource_version = version;
 	sd->cache[k].listed = true;
-	cJSON_Delete(list);
 	return 0;
 }
 
@@ -223,7 +628,7 @@ syncd_cache_sync(struct syncd *sd, struct pct_error **err)
 
 	for (k = 0; k < KIND_MAX; k++) {
 		if (!kind_served(sd, k)) {
-			sd->cache[k].objects = cJSON_CreateObject();
+			cache_reset(&sd->cache[k]);
 			continue;
 		}
 		if (list_kind(sd, (enum syncd_kind)k, err) < 0)
@@ -260,8 +665,7 @@ syncd_snapshots_served(struct syncd *sd)
 		kube_watch_stop(c->watch);
 		c->watch = NULL;
 	}
-	cJSON_Delete(c->objects);
-	c->objects = cJSON_CreateObject();
+	cache_reset(c);
 	c->listed = false;
 	if (has)
 		syncd_cache_rewatch(sd);
@@ -390,7 +794,7 @@ syncd_cache_release(struct syncd *sd)
 	for (k = 0; k < KIND_MAX; k++) {
 		if (sd->cache[k].watch)
 			kube_watch_stop(sd->cache[k].watch);
-		cJSON_Delete(sd->cache[k].objects);
+		cache_release(&sd->cache[k]);
 		free(sd->cache[k].resource_version);
 		memset(&sd->cache[k], 0, sizeof(sd->cache[k]));
 	}

@@ -161,14 +161,20 @@ cpu_quantity(double cores)
 void
 desired_hash(const cJSON *o, char out[41])
 {
-	cJSON *copy = cJSON_Duplicate(o, true);
-	cJSON *md = cJSON_GetObjectItemCaseSensitive(copy, "metadata");
-	cJSON *ann = cJSON_GetObjectItemCaseSensitive(md, "annotations");
+	const cJSON *md = cJSON_GetObjectItemCaseSensitive(o, "metadata");
+	const cJSON *ann = cJSON_GetObjectItemCaseSensitive(md, "annotations");
+	cJSON *copy = NULL;
 	char *text;
 
-	if (ann)
-		cJSON_DeleteItemFromObjectCaseSensitive(ann, ANN_SPEC_HASH);
-	text = cJSON_PrintUnformatted(copy);
+	/* the hash is of the object without its hash: a copy only when it has one */
+	if (cJSON_GetObjectItemCaseSensitive(ann, ANN_SPEC_HASH)) {
+		copy = cJSON_Duplicate(o, true);
+		md = cJSON_GetObjectItemCaseSensitive(copy, "metadata");
+		cJSON_DeleteItemFromObjectCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(md, "annotations"), ANN_SPEC_HASH);
+		o = copy;
+	}
+	text = cJSON_PrintUnformatted(o);
 	pctconf_sha1_hex(text, strlen(text), out);
 	cJSON_free(text);
 	cJSON_Delete(copy);

@@ -151,8 +151,7 @@ apply_as(struct syncd *sd, enum syncd_kind k, cJSON *obj, const char *manager,
 	if (kube_apply(sd->kube, path, obj, manager, true, &result, err) < 0)
 		return pct_error_prefix(err, "%s %s", syncd_kinds[k].kind, desired_object_name(obj));
 	if (result)
-		syncd_cache_put(sd, k, result);
-	cJSON_Delete(result);
+		syncd_cache_take(sd, k, result);
 	return 0;
 }
 
@@ -293,7 +292,8 @@ snapshot_delete(struct syncd *sd, struct ct *ct, const cJSON *op, const char *id
 {
 	const char *snap = js(cJSON_GetObjectItemCaseSensitive(op, "snapname"));
 	_cleanup_free_ char *label = snap ? syncd_snap_label(snap) : NULL;
-	const cJSON *it;
+	_cleanup_free_ const cJSON **objs = NULL;
+	size_t n, i;
 	bool remaining = false;
 	char vmid[16];
 
@@ -306,8 +306,9 @@ snapshot_delete(struct syncd *sd, struct ct *ct, const cJSON *op, const char *id
 		return 0;
 	}
 	snprintf(vmid, sizeof(vmid), "%u", ct->vmid);
-	cJSON_ArrayForEach(it, sd->cache[KIND_VOLUMESNAPSHOT].objects)
-	{
+	n = syncd_cache_of_ct(sd, KIND_VOLUMESNAPSHOT, ct->vmid, &objs);
+	for (i = 0; i < n; i++) {
+		const cJSON *it = objs[i];
 		const char *c = js(jget(it, "metadata", "labels", LABEL_CTID));
 		const char *s = js(jget(it, "metadata", "labels", "corral.dev/snapshot"));
 		const char *name = js(jget(it, "metadata", "name", NULL));

@@ -96,8 +96,11 @@ state_load(struct syncd *sd, unsigned vmid, struct state *st)
 	st->skiplock = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st->json, "skiplock"));
 }
 
-/* restart_done as the last status file recorded it, so an agent restart
- * does not reboot CTs again */
+/*
+ * restart_done as the last status file recorded it, so an agent restart
+ * does not reboot CTs again; and the file's content, so that a restart does
+ * not rewrite every status file that says the same.
+ */
 static void
 load_restart_done(struct syncd *sd, struct ct *ct)
 {
@@ -111,6 +114,14 @@ load_restart_done(struct syncd *sd, struct ct *ct)
 	if (pct_read_file(path, 1 << 20, &buf, &len) < 0)
 		return;
 	j = cJSON_ParseWithLength(buf, len);
+	if (cJSON_IsObject(j) && !ct->last_status) {
+		char *text;
+
+		cJSON_DeleteItemFromObjectCaseSensitive(j, "updated");
+		text = cJSON_PrintUnformatted(j);
+		ct->last_status = text ? xstrdup(text) : NULL;
+		cJSON_free(text);
+	}
 	r = cJSON_GetObjectItemCaseSensitive(j, "restart");
 	if (cJSON_IsString(r))
 		ct->restart_done = xstrdup(r->valuestring);
@@ -290,8 +301,7 @@ apply_object(struct syncd *sd, struct ct *ct, const cJSON *want, bool *wrote,
 	if (ret < 0)
 		return pct_error_prefix(err, "%s %s", syncd_kinds[k].kind, name);
 	if (result)
-		syncd_cache_put(sd, k, result);
-	cJSON_Delete(result);
+		syncd_cache_take(sd, k, result);
 	*wrote = true;
 	syncd_debug(sd, "CT %u: applied %s %s", ct->vmid, syncd_kinds[k].kind, name);
 	return 0;
@@ -354,29 +364,6 @@ delete_pod(struct syncd *sd, const cJSON *pod, long grace, struct pct_error **er
 	return ret;
 }
 
-/* Objects of one CT in the cache (by the ctid label). */
-static size_t
-cached_of(struct syncd *sd, enum syncd_kind k, unsigned vmid, const cJSON ***out)
-{
-	const cJSON *it;
-	const cJSON **v = NULL;
-	size_t n = 0;
-	char id[16];
-
-	snprintf(id, sizeof(id), "%u", vmid);
-	cJSON_ArrayForEach(it, sd->cache[k].objects)
-	{
-		const char *c = jstr(jpath(it, "metadata", "labels", LABEL_CTID));
-
-		if (c && !strcmp(c, id)) {
-			v = xrealloc(v, (n + 1) * sizeof(*v));
-			v[n++] = it;
-		}
-	}
-	*out = v;
-	return n;
-}
-
 /* Does the cluster hold anything of this CT (orphan PVCs included)? */
 static bool
 has_objects(struct syncd *sd, unsigned vmid)
@@ -387,7 +374,7 @@ has_objects(struct syncd *sd, unsigned vmid)
 		return false;
 	for (k = 0; k < KIND_MAX; k++) {
 		const cJSON **objs;
-		size_t n = cached_of(sd, (enum syncd_kind)k, vmid, &objs);
+		size_t n = syncd_cache_of_ct(sd, (enum syncd_kind)k, vmid, &objs);
 
 		free(objs);
 		if (n)
@@ -508,7 +495,7 @@ destroy_ct(struct syncd *sd, struct ct *ct, struct state *st, struct pct_error *
 		return syncd_manifest_remove(sd, ct->vmid, err);
 	}
 	for (k = 0; k < ARRAY_SIZE(kinds) && ret == 0; k++) {
-		n = cached_of(sd, kinds[k], ct->vmid, &objs);
+		n = syncd_cache_of_ct(sd, kinds[k], ct->vmid, &objs);
 		for (i = 0; i < n && ret == 0; i++)
 			ret = delete_object(sd, kinds[k], objs[i], err);
 		free(objs);
@@ -527,13 +514,13 @@ destroy_ct(struct syncd *sd, struct ct *ct, struct state *st, struct pct_error *
 	}
 	/* the snapshots were the CT's: a VolumeSnapshot outlives its PVC */
 	if (ret == 0 && sd->has_snapshots) {
-		n = cached_of(sd, KIND_VOLUMESNAPSHOT, ct->vmid, &objs);
+		n = syncd_cache_of_ct(sd, KIND_VOLUMESNAPSHOT, ct->vmid, &objs);
 		for (i = 0; i < n && ret == 0; i++)
 			ret = delete_object(sd, KIND_VOLUMESNAPSHOT, objs[i], err);
 		free(objs);
 	}
 	if (ret == 0 && st->destroy_unreferenced) {
-		n = cached_of(sd, KIND_PVC, ct->vmid, &objs);
+		n = syncd_cache_of_ct(sd, KIND_PVC, ct->vmid, &objs);
 		for (i = 0; i < n && ret == 0; i++)
 			ret = delete_object(sd, KIND_PVC, objs[i], err);
 		free(objs);
@@ -588,12 +575,12 @@ remove_ct(struct syncd *sd, struct ct *ct, struct pct_error **err)
 			printf("would remove the manifest of CT %u\n", ct->vmid);
 	} else {
 		for (k = 0; k < ARRAY_SIZE(kinds) && ret == 0; k++) {
-			n = cached_of(sd, kinds[k], ct->vmid, &objs);
+			n = syncd_cache_of_ct(sd, kinds[k], ct->vmid, &objs);
 			for (i = 0; i < n && ret == 0; i++)
 				ret = delete_object(sd, kinds[k], objs[i], err);
 			free(objs);
 		}
-		n = cached_of(sd, KIND_PVC, ct->vmid, &objs);
+		n = syncd_cache_of_ct(sd, KIND_PVC, ct->vmid, &objs);
 		for (i = 0; i < n; i++)
 			syncd_log_ct(sd, ct, "CT %u: config removed; PVC %s kept (orphan)", ct->vmid,
 				     jstr(jpath(objs[i], "metadata", "name", NULL)));
@@ -893,7 +880,7 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 		/* PVCs of this CT that no section references any more: orphans */
 		{
 			const cJSON **objs;
-			size_t n = cached_of(sd, KIND_PVC, ct->vmid, &objs), j, k;
+			size_t n = syncd_cache_of_ct(sd, KIND_PVC, ct->vmid, &objs), j, k;
 
 			for (j = 0; j < n; j++) {
 				const char *name = jstr(jpath(objs[j], "metadata", "name", NULL));
@@ -939,12 +926,21 @@ out:
 
 /* ---- passes ---- */
 
+static int
+cmp_vmid(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static size_t
 scan_confdir(struct syncd *sd, bool *dir_ok)
 {
 	DIR *dir = opendir(sd->confdir);
 	struct dirent *de;
-	size_t n = 0, i;
+	unsigned *ids = NULL;
+	size_t n = 0, alloc = 0, i;
 
 	for (i = 0; i < sd->ncts; i++)
 		sd->cts[i].has_file = false;
@@ -956,10 +952,15 @@ scan_confdir(struct syncd *sd, bool *dir_ok)
 
 		if (!syncd_is_conf_name(de->d_name, &vmid))
 			continue;
-		syncd_ct(sd, vmid, true)->has_file = true;
-		n++;
+		ids = xgrow(ids, n + 1, &alloc, sizeof(*ids));
+		ids[n++] = vmid;
 	}
 	closedir(dir);
+	/* in order: sd->cts is sorted, new CTs are then appended, not inserted */
+	qsort(ids, n, sizeof(*ids), cmp_vmid);
+	for (i = 0; i < n; i++)
+		syncd_ct(sd, ids[i], true)->has_file = true;
+	free(ids);
 	return n;
 }
 
@@ -1024,7 +1025,7 @@ removal_pending(struct syncd *sd, const struct ct *ct)
 	}
 	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
 		const cJSON **objs;
-		size_t n = cached_of(sd, kinds[k], ct->vmid, &objs);
+		size_t n = syncd_cache_of_ct(sd, kinds[k], ct->vmid, &objs);
 
 		free(objs);
 		if (n)
@@ -1123,7 +1124,9 @@ run(struct syncd *sd, bool all)
 int
 syncd_reconcile_all(struct syncd *sd)
 {
+	double start = syncd_now();
 	bool dir_ok;
+	int ret;
 
 	scan_confdir(sd, &dir_ok);
 	if (sd->kube_mode)
@@ -1131,7 +1134,10 @@ syncd_reconcile_all(struct syncd *sd)
 	else
 		add_manifest_cts(sd);
 	mass_delete_guard(sd, dir_ok);
-	return run(sd, true);
+	ret = run(sd, true);
+	syncd_debug(sd, "full pass done: %zu CTs in %.3f s%s", sd->ncts, syncd_now() - start,
+		    sd->converged ? "" : " (not converged)");
+	return ret;
 }
 
 int

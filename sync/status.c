@@ -58,12 +58,14 @@ add_volumes(struct syncd *sd, struct ct *ct, cJSON *j)
 {
 	cJSON *vols = cJSON_AddArrayToObject(j, "volumes");
 	cJSON *snaps = cJSON_AddObjectToObject(j, "snapshots");
-	const cJSON *it;
+	const cJSON **objs;
+	size_t n, i;
 	char id[16];
 
 	snprintf(id, sizeof(id), "%u", ct->vmid);
-	cJSON_ArrayForEach(it, sd->cache[KIND_PVC].objects)
-	{
+	n = syncd_cache_of_ct(sd, KIND_PVC, ct->vmid, &objs);
+	for (i = 0; i < n; i++) {
+		const cJSON *it = objs[i];
 		const cJSON *c = jpath(jpath(it, "metadata", "labels"), LABEL_CTID, NULL);
 		const cJSON *volid = jpath(jpath(it, "metadata", "annotations"), ANN_VOLID, NULL);
 		const cJSON *cap = jpath(jpath(it, "status", "capacity"), "storage", NULL);
@@ -89,8 +91,10 @@ add_volumes(struct syncd *sd, struct ct *ct, cJSON *j)
 			cJSON_AddTrueToObject(v, "filesystem_resize_pending");
 		cJSON_AddItemToArray(vols, v);
 	}
-	cJSON_ArrayForEach(it, sd->cache[KIND_VOLUMESNAPSHOT].objects)
-	{
+	free(objs);
+	n = syncd_cache_of_ct(sd, KIND_VOLUMESNAPSHOT, ct->vmid, &objs);
+	for (i = 0; i < n; i++) {
+		const cJSON *it = objs[i];
 		const cJSON *c = jpath(jpath(it, "metadata", "labels"), LABEL_CTID, NULL);
 		const cJSON *name = jpath(jpath(it, "metadata", "annotations"), "corral.dev/snapname", NULL);
 		bool ready = cJSON_IsTrue(jpath(it, "status", "readyToUse"));
@@ -113,6 +117,7 @@ add_volumes(struct syncd *sd, struct ct *ct, cJSON *j)
 				cJSON_SetNumberValue(nr, nr->valuedouble + 1);
 		}
 	}
+	free(objs);
 }
 
 void

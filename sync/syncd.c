@@ -386,6 +386,19 @@ connect_with(struct syncd *sd, const struct kube_config *kc, int *majorp, int *m
 	return 0;
 }
 
+/* --debug: what went over the wire, for bench/bench-agent.sh */
+static void
+log_stats(struct syncd *sd)
+{
+	const struct kube_stats *st;
+
+	if (!sd->debug || !sd->kube)
+		return;
+	st = kube_get_stats(sd->kube);
+	syncd_debug(sd, "%lu requests (%lu writes), %llu bytes sent, %llu bytes received, %lu connections",
+		    st->requests, st->writes, st->bytes_sent, st->bytes_received, st->connections);
+}
+
 /* Sleep, woken early by SIGTERM/SIGINT (no SA_RESTART: nanosleep returns EINTR). */
 static void
 nap(struct syncd *sd, double seconds)
@@ -664,6 +677,7 @@ main(int argc, char **argv)
 	syncd_heartbeat_remove(&sd);
 	free(boot_queue);
 out:
+	log_stats(&sd);
 	if (!sd.once)
 		syncd_watch_close();
 	if (sd.kube_mode)

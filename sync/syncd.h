@@ -42,8 +42,10 @@ extern const struct kind_info syncd_kinds[KIND_MAX];
 enum syncd_kind syncd_kind_of(const char *kind);
 
 /* The cache of one kind: name -> object, kept current by LIST + WATCH. */
+struct cache_index;
 struct cache_kind {
-	cJSON *objects; /* a JSON object used as a map: name -> object */
+	cJSON *objects; /* a JSON object used as a map: name -> object (for iterating) */
+	struct cache_index *index; /* by name, and by CT (the ctid label) */
 	char *resource_version;
 	struct kube_watch *watch;
 	bool listed;
@@ -134,10 +136,16 @@ bool syncd_is_state_name(const char *name, unsigned *vmid);
 /* cache.c */
 int syncd_cache_sync(struct syncd *sd, struct pct_error **err);
 void syncd_cache_put(struct syncd *sd, enum syncd_kind k, const cJSON *obj);
+/* syncd_cache_put of an object the cache then owns (no copy). */
+void syncd_cache_take(struct syncd *sd, enum syncd_kind k, cJSON *obj);
 /* One watch event (type, object as the server sent it) of kind k into the cache. */
 void syncd_cache_event(struct syncd *sd, enum syncd_kind k, const char *type, const cJSON *obj);
 void syncd_cache_remove(struct syncd *sd, enum syncd_kind k, const char *name);
 const cJSON *syncd_cache_get(struct syncd *sd, enum syncd_kind k, const char *name);
+/* The objects of kind k labelled with this CT (sorted by name; free the array). */
+size_t syncd_cache_of_ct(struct syncd *sd, enum syncd_kind k, unsigned vmid, const cJSON ***out);
+/* An empty cache of kind k, before (or without) its first LIST. */
+void syncd_cache_clear(struct syncd *sd, enum syncd_kind k);
 void syncd_cache_release(struct syncd *sd);
 /*
  * Restart ended watches, with a fresh LIST where the cache may be stale (the

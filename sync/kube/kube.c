@@ -579,19 +579,27 @@ kube_get(struct kube *k, const char *path, cJSON **obj, struct pct_error **err)
 }
 
 int
-kube_list(struct kube *k, const char *path, const char *label_selector, cJSON **list,
-	  struct pct_error **err)
+kube_list_page(struct kube *k, const char *path, const char *label_selector, long limit,
+	       const char *continue_token, cJSON **list, struct pct_error **err)
 {
 	_cleanup_(cjson_deletep) cJSON *r = NULL;
-	_cleanup_free_ char *query = NULL;
+	struct strbuf query = STRBUF_INIT;
 	int ret;
 
 	if (label_selector && *label_selector) {
 		_cleanup_free_ char *sel = kube_escape(label_selector);
 
-		query = xasprintf("labelSelector=%s", sel);
+		strbuf_addf(&query, "labelSelector=%s", sel);
 	}
-	ret = request_ok(k, "GET", path, query, NULL, NULL, &r, err);
+	if (limit > 0)
+		strbuf_addf(&query, "%slimit=%ld", query.len ? "&" : "", limit);
+	if (continue_token && *continue_token) {
+		_cleanup_free_ char *tok = kube_escape(continue_token);
+
+		strbuf_addf(&query, "%scontinue=%s", query.len ? "&" : "", tok);
+	}
+	ret = request_ok(k, "GET", path, query.len ? query.buf : NULL, NULL, NULL, &r, err);
+	strbuf_release(&query);
 	if (ret < 0)
 		return ret;
 	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(r, "items")))
@@ -599,6 +607,13 @@ kube_list(struct kube *k, const char *path, const char *label_selector, cJSON **
 				     path);
 	*list = steal_ptr(r);
 	return 0;
+}
+
+int
+kube_list(struct kube *k, const char *path, const char *label_selector, cJSON **list,
+	  struct pct_error **err)
+{
+	return kube_list_page(k, path, label_selector, 0, NULL, list, err);
 }
 
 int

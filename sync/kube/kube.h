@@ -102,6 +102,14 @@ int kube_get(struct kube *k, const char *path, cJSON **obj, struct pct_error **e
 int kube_list(struct kube *k, const char *path, const char *label_selector, cJSON **list,
 	      struct pct_error **err);
 /*
+ * One page of a LIST: at most limit items (0: no limit), after the page whose
+ * metadata.continue is continue_token (NULL: the first page). The last page
+ * has no metadata.continue. Pages share the first page's resourceVersion on a
+ * real server; an expired token is -1 with KUBE_E_STATUS(410).
+ */
+int kube_list_page(struct kube *k, const char *path, const char *label_selector, long limit,
+		   const char *continue_token, cJSON **list, struct pct_error **err);
+/*
  * Server-side apply: PATCH path (the object's own URL) with
  * application/apply-patch+yaml (the JSON text of obj), fieldManager and
  * force. *result (may be NULL) gets the object the server returned.

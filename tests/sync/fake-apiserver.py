@@ -1126,6 +1126,24 @@ def jcopy(v):
     return copy.deepcopy(v)
 
 
+def with_status(obj, status):
+    """A new object: obj with another status. Only what a write changes is copied (the
+    store never changes an object in place: the rest can be shared)."""
+    new = dict(obj)
+    new["metadata"] = dict(obj["metadata"])
+    new["status"] = status
+    return new
+
+
+_uuid_random = random.Random(os.urandom(16))
+
+
+def new_uuid():
+    """A random (version 4) UUID without a system call per UUID: one per request made
+    the fake's answers slow on a busy machine."""
+    return str(uuid.UUID(int=_uuid_random.getrandbits(128), version=4))
+
+
 def same_but_version(a, b):
     """a == b but for metadata.resourceVersion and metadata.managedFields."""
     ma, mb = a.get("metadata"), b.get("metadata")
@@ -1988,6 +2006,7 @@ class Cluster:
             self.ctrl_epoch = {}    # controller -> full_epoch of its last full pass
             self.rv = 0
             self.events = collections.deque()
+            self.event_copies = {}  # FAKE_APISERVER_VERIFY: rv -> copies of the event's objects
             self.compacted = 0
             self.pod_overrides = {}
             self.snap_overrides = {}
@@ -2041,6 +2060,7 @@ class Cluster:
             self.rv = state["rv"]
             # a new watch cache: a watch from before the restart must list again (410)
             self.events.clear()
+            self.event_copies.clear()
             self.compacted = self.rv
             self.ip_next = state["ip_next"]
             self.svc_ip_next = state["svc_ip_next"]
@@ -2179,12 +2199,18 @@ class Cluster:
 
     # -- low-level writes: every write bumps the global resourceVersion and emits an event --
 
+    # Stored objects are never changed in place: a write stores a new object. So events,
+    # responses and lists can share them instead of copying (FAKE_APISERVER_VERIFY checks
+    # that nothing changes them behind the store's back).
+
     def _emit(self, r, etype, obj, old=None):
-        self.events.append((self.rv, r, etype, jcopy(obj),
-                            jcopy(old) if old is not None else None))
+        self.events.append((self.rv, r, etype, obj, old))
+        if VERIFY_FILE:
+            self.event_copies[self.rv] = (jcopy(obj), jcopy(old))
         window = max(int(self.settings["watch_window"]), 1)
         while len(self.events) > window:
             self.compacted = self.events.popleft()[0]
+            self.event_copies.pop(self.compacted, None)
         self.cond.notify_all()
 
     def _store_create(self, r, obj):
@@ -2291,7 +2317,7 @@ class Cluster:
         self.kinds.normalize(r, obj)
         self.kinds.default(r, obj, None)
         self.kinds.admit_mutate(r, obj, None, internal=True)
-        md["uid"] = str(uuid.uuid4())
+        md["uid"] = new_uuid()
         md["creationTimestamp"] = now_ts()
         if r.gen:
             md["generation"] = 1
@@ -2410,7 +2436,7 @@ class Cluster:
         if errs:
             raise err_invalid(r, name, errs)
         self.kinds.admit_validate(r, obj, None)
-        md["uid"] = str(uuid.uuid4())
+        md["uid"] = new_uuid()
         md["creationTimestamp"] = now_ts()
         if r.gen:
             md["generation"] = 1
@@ -2422,9 +2448,8 @@ class Cluster:
         if ctx.get("dry_run"):
             return 201, obj
         self._store_create(r, obj)
-        snap = jcopy(obj)
         self.reconcile()
-        return 201, snap
+        return 201, obj
 
     def get_or_404(self, r, ns, name):
         o = self.find(r, ns, name)
@@ -2523,9 +2548,8 @@ class Cluster:
             self.reconcile()
             return 200, gone
         self._store_update(r, new, old)
-        snap = jcopy(new)
         self.reconcile()
-        return 200, snap
+        return 200, new
 
     def op_patch(self, r, ns, name, body, ctype, ctx, subresource=None):
         old = self.get_or_404(r, ns, name)
@@ -2833,10 +2857,8 @@ class Cluster:
             items = items[start:]
         out = []
         for o in items:
-            o = jcopy(o)
             if not r.crd:
-                o.pop("apiVersion", None)
-                o.pop("kind", None)
+                o = {k: v for k, v in o.items() if k not in ("apiVersion", "kind")}
             out.append(o)
         return {"kind": r.kind + "List", "apiVersion": r.gv, "metadata": md, "items": out}
 
@@ -2866,6 +2888,13 @@ class Cluster:
         if all(self.ctrl_pos.get(n) == len(self.changes) for n in CONTROLLERS):
             self.changes = []
             self.ctrl_pos = {n: 0 for n in CONTROLLERS}
+        if VERIFY_FILE:
+            for e in self.events:
+                if e[0] in self.event_copies and (e[3], e[4]) != self.event_copies[e[0]]:
+                    with open(VERIFY_FILE, "a") as f:
+                        f.write("the objects of event %d (%s %s %s) were changed in place\n"
+                                % (e[0], e[2], e[1].kind, e[3]["metadata"].get("name")))
+                    self.event_copies[e[0]] = (jcopy(e[3]), jcopy(e[4]))
         if VERIFY_FILE and not full:
             before = self.rv
             self.reconcile(full=True)
@@ -3070,9 +3099,7 @@ class Cluster:
             if updated:
                 nst["updatedReplicas"] = updated
             if nst != st:
-                new = jcopy(sts)
-                new["status"] = nst
-                changed |= self.internal_update(stsr, new, subresource="status")
+                changed |= self.internal_update(stsr, with_status(sts, nst), subresource="status")
         return changed
 
     def sts_pod(self, sts, i, rev):
@@ -3187,9 +3214,9 @@ class Cluster:
             a["pv.kubernetes.io/bind-completed"] = "yes"
             a["pv.kubernetes.io/bound-by-controller"] = "yes"
             self.internal_update(pvcr, new)
-            new = jcopy(self.find(pvcr, ns, name))
-            new["status"] = {"phase": "Bound", "accessModes": list(spec.get("accessModes") or []),
-                             "capacity": {"storage": request}}
+            new = with_status(self.find(pvcr, ns, name), {
+                "phase": "Bound", "accessModes": list(spec.get("accessModes") or []),
+                "capacity": {"storage": request}})
             self.internal_update(pvcr, new, subresource="status")
             changed = True
         return changed
@@ -3523,9 +3550,8 @@ class Cluster:
                 new["spec"]["nodeName"] = NODE_NAME
                 self.internal_update(podr, new, manager="kube-scheduler")
                 pod = self.find(podr, md["namespace"], md["name"])
-            new = jcopy(pod)
-            new["status"] = st
-            changed |= self.internal_update(podr, new, manager="kubelet", subresource="status")
+            changed |= self.internal_update(podr, with_status(pod, st), manager="kubelet",
+                                            subresource="status")
         return changed
 
     def c_pvc_protection(self, dirty=None):
@@ -3745,7 +3771,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.drop_response = False
             self.drop()
         self.send_response(code)
-        self.send_header("Audit-Id", str(uuid.uuid4()))
+        self.send_header("Audit-Id", new_uuid())
         self.send_header("Cache-Control", "no-cache, private")
         self.send_header("Content-Type", ctype)
         for k, v in (headers or {}).items():
@@ -3819,6 +3845,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if f["count"] == 0:
                     continue
                 if f.get("path") and not re.search(f["path"], path):
+                    continue
+                if f.get("query") and not re.search(f["query"],
+                                                    urllib.parse.urlsplit(self.path).query):
                     continue
                 if f.get("method") and f["method"].upper() != method:
                     continue
@@ -4026,7 +4055,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 obj = cluster.get_or_404(r, ns, name)
                 if sub == "scale":
                     return 200, cluster.scale_of(r, obj)
-                return 200, jcopy(obj)
+                return 200, obj
             if method == "POST":
                 if name is not None:
                     raise err_method_not_allowed()
@@ -4187,7 +4216,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     pos = None
             cluster.live_watches.append(w)
         self.send_response(200)
-        self.send_header("Audit-Id", str(uuid.uuid4()))
+        self.send_header("Audit-Id", new_uuid())
         self.send_header("Cache-Control", "no-cache, private")
         self.send_header("Content-Type", "application/json")
         self.send_header("Transfer-Encoding", "chunked")

@@ -324,8 +324,11 @@ fake_log_clear () {
 	fake_ctl DELETE /_fake/log >/dev/null
 }
 
-# pass_mark: make every status file old; pass_done VMID: the agent rewrote VMID's
-# (the agent writes each CT's status at its first pass, in vmid order)
+# pass_mark: make every status file old; pass_done VMID: the agent started
+# since has finished its first pass: it rewrote VMID's status (the agent
+# writes each CT's status at its first pass, in vmid order, when it changed)
+# or, under --debug, logged the pass (a restarted agent does not rewrite a
+# status file that says the same)
 pass_mark () {
 	for _pm in "$CORRAL_RUNDIR"/ct/*.status; do
 		[ -e "$_pm" ] && touch -d "2001-01-01 00:00:00" "$_pm"
@@ -333,6 +336,8 @@ pass_mark () {
 	return 0
 }
 pass_done () {
-	test -e "$CORRAL_RUNDIR/ct/$1.status" &&
-	test "$(stat -c %Y "$CORRAL_RUNDIR/ct/$1.status")" != "$(date -d "2001-01-01 00:00:00" +%s)"
+	test -e "$CORRAL_RUNDIR/ct/$1.status" && {
+		grep -q "full pass done" "$AGENT_LOG" 2>/dev/null ||
+		test "$(stat -c %Y "$CORRAL_RUNDIR/ct/$1.status")" != "$(date -d "2001-01-01 00:00:00" +%s)"
+	}
 }
