@@ -92,6 +92,7 @@ static const struct kept_path {
 	{ KIND_POD, { "status", "podIP" } },
 	{ KIND_POD, { "status", "containerStatuses" } },
 	{ KIND_POD, { "status", "conditions" } },
+	{ KIND_STATEFULSET, { "spec", "replicas" } },
 	{ KIND_STATEFULSET, { "status", "updateRevision" } },
 	{ KIND_VOLUMESNAPSHOT, { "metadata", "labels", "corral.dev/snapshot" } },
 	{ KIND_VOLUMESNAPSHOT, { "metadata", "annotations", ANN_VOLID } },
