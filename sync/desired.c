@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "desired.h"
+#include "resize.h"
 
 /* ---- small cJSON helpers ---- */
 
@@ -815,6 +816,19 @@ map_resources(struct build *b, cJSON *c)
 			str(req, "cpu", q);
 		}
 	}
+	/* memory, cores, cpulimit and cpuunits change on a running CT in place (resize.c) */
+	{
+		cJSON *pol = arr(c, "resizePolicy");
+		size_t i;
+
+		for (i = 0; i < 2; i++) {
+			cJSON *p = cJSON_CreateObject();
+
+			str(p, "resourceName", i ? "memory" : "cpu");
+			str(p, "restartPolicy", "NotRequired");
+			cJSON_AddItemToArray(pol, p);
+		}
+	}
 }
 
 static void
@@ -979,6 +993,12 @@ statefulset(struct build *b, const char *name)
 	cJSON_AddItemToObject(podspec, "volumes", b->volumes);
 	b->mounts = NULL;
 	b->volumes = NULL;
+	{
+		char h[41];
+
+		resize_restart_hash(tmpl, h);
+		str(tann, ANN_RESTART_HASH, h);
+	}
 	return o;
 }
 

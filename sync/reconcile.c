@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "resize.h"
 #include "syncd.h"
 
 /* ---- helpers ---- */
@@ -395,16 +396,12 @@ observe(struct syncd *sd, struct ct *ct, bool want_running, const char **status,
 	const cJSON *sts = syncd_cache_get(sd, KIND_STATEFULSET, stsname);
 	const char *phase = pod ? jstr(jpath(pod, "status", "phase", NULL)) : NULL;
 	const cJSON *cs, *c;
+	_cleanup_free_ char *resize_why = NULL;
 	bool ready = false;
 
 	*reason = NULL;
-	ct->pending_restart = false;
-	if (pod && sts) {
-		const char *rev = jstr(jpath(pod, "metadata", "labels", "controller-revision-hash"));
-		const char *upd = jstr(jpath(sts, "status", "updateRevision", NULL));
-
-		ct->pending_restart = rev && upd && strcmp(rev, upd) != 0;
-	}
+	/* a resize the server refused, or the kubelet defers or cannot do */
+	ct->pending_restart = resize_pending_restart(pod, sts, &resize_why);
 	if (!pod) {
 		*status = want_running ? "starting" : "stopped";
 		return;
@@ -466,6 +463,10 @@ observe(struct syncd *sd, struct ct *ct, bool want_running, const char **status,
 			*reason = xasprintf("the pod failed (%s)%s%s", r ? r : "Failed", m ? ": " : "",
 					    m ? m : "");
 	}
+	if (!*reason && ct->pending_restart && ct->resize_error)
+		*reason = xstrdup(ct->resize_error);
+	else if (!*reason && ct->pending_restart && resize_why)
+		*reason = xasprintf("%s; the change waits for a restart", resize_why);
 	if (phase && !strcmp(phase, "Running") && ready)
 		*status = want_running ? "running" : "stopping";
 	else if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")))
@@ -874,6 +875,15 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 		ret = destroy_volumes(sd, ct, conf, &st, &wrote, err);
 		if (ret < 0)
 			goto out;
+		/* memory and CPU of a running CT change in place (podresize.c) */
+		if (!strcmp(st.power, "running") &&
+		    (!st.restart || (ct->restart_done && !strcmp(ct->restart_done, st.restart)))) {
+			ret = syncd_resize_pod(sd, ct, cJSON_GetArrayItem(d.objects,
+									  cJSON_GetArraySize(d.objects) - 1),
+					       err);
+			if (ret < 0)
+				goto out;
+		}
 		ret = handle_pod(sd, ct, &st, err);
 		if (ret < 0)
 			goto out;

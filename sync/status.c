@@ -176,7 +176,8 @@ syncd_status_write(struct syncd *sd, struct ct *ct)
 		cJSON_AddStringToObject(j, "mode", "manifests");
 	}
 	cJSON_AddBoolToObject(j, "pending_restart", ct->pending_restart);
-	cJSON_AddBoolToObject(j, "inplace_resize", false);
+	/* pct applies memory, cpulimit and cpuunits of a running CT at once when true */
+	cJSON_AddBoolToObject(j, "inplace_resize", sd->kube_mode && sd->has_pod_resize);
 	if (ct->error)
 		cJSON_AddStringToObject(j, "error", ct->error);
 	if (ct->applied_digest[0])

@@ -132,6 +132,8 @@ syncd_ct_release(struct ct *ct)
 	free(ct->applied_hashes);
 	free(ct->last_status);
 	free(ct->restart_done);
+	free(ct->resize_error);
+	free(ct->resize_refused);
 	cJSON_Delete(ct->ops);
 	cJSON_Delete(ct->op_started);
 }
@@ -378,9 +380,13 @@ connect_with(struct syncd *sd, const struct kube_config *kc, int *majorp, int *m
 	if (kube_has_resource(sd->kube, "snapshot.storage.k8s.io/v1", "volumesnapshots",
 			      &sd->has_snapshots, err) < 0)
 		return -1;
-	syncd_log(sd, "connected to %s (Kubernetes %d.%d%s%s)", kc->server, major, minor,
+	/* in-place pod resize: beta and on by default from 1.33 */
+	if (kube_has_resource(sd->kube, "v1", "pods/resize", &sd->has_pod_resize, err) < 0)
+		return -1;
+	syncd_log(sd, "connected to %s (Kubernetes %d.%d%s%s%s)", kc->server, major, minor,
 		  sd->caps.user_namespaces ? ", user namespaces" : "",
-		  sd->has_snapshots ? ", volume snapshots" : "");
+		  sd->has_snapshots ? ", volume snapshots" : "",
+		  sd->has_pod_resize ? ", in-place resize" : "");
 	*majorp = major;
 	*minorp = minor;
 	return 0;

@@ -8,6 +8,7 @@
  *   manifests.c  the no-cluster output: one YAML file per CT (libyaml)
  *   status.c     CORRAL_RUNDIR/ct/<vmid>.status and the heartbeat
  *   desired.c    the pure mapping of a config to Kubernetes objects
+ *   resize.c     in-place pod resize, the pure parts; podresize.c sends it
  */
 #ifndef SYNCD_H
 #define SYNCD_H
@@ -79,6 +80,8 @@ struct ct {
 	bool destroyed;		 /* pct destroy: every object and PVC is gone */
 	cJSON *ops;		 /* outcomes of storage operations: id -> {state, error} */
 	cJSON *op_started;	 /* id -> wall-clock start, for timeouts */
+	char *resize_error;	 /* why the server refused to resize the pod in place */
+	char *resize_refused;	 /* the refused patch and pod: not sent again */
 };
 
 struct syncd {
@@ -91,6 +94,7 @@ struct syncd {
 	struct kube *kube;
 	struct desired_caps caps;
 	bool has_snapshots; /* VolumeSnapshot API present */
+	bool has_pod_resize; /* pods/resize subresource present (Kubernetes 1.33+) */
 	struct cache_kind cache[KIND_MAX];
 	struct ct *cts;
 	size_t ncts, acts;
@@ -132,6 +136,15 @@ bool syncd_watch_check(struct syncd *sd);
 double syncd_watch_check_interval(void);
 bool syncd_is_conf_name(const char *name, unsigned *vmid);
 bool syncd_is_state_name(const char *name, unsigned *vmid);
+
+/* podresize.c */
+/*
+ * Give the CT's running pod the resources of sts (the desired StatefulSet)
+ * through pods/<pod>/resize, when the server has it and they differ. A
+ * refusal is kept in ct->resize_error (the change then waits for a restart)
+ * and is not a failure; -1 only when the server cannot be reached.
+ */
+int syncd_resize_pod(struct syncd *sd, struct ct *ct, const cJSON *sts, struct pct_error **err);
 
 /* cache.c */
 int syncd_cache_sync(struct syncd *sd, struct pct_error **err);

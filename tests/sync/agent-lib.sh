@@ -111,6 +111,11 @@ pod_uid () {
 	kget "$NS/pods/ct-$1-0" "$TRASH/.pod" && json_eval "$TRASH/.pod" 'd["metadata"]["uid"]'
 }
 
+# pod_has VMID EXPR EXPECTED: the CT's pod, EXPR on it (json_eval) gives EXPECTED
+pod_has () {
+	kget "$NS/pods/ct-$1-0" "$TRASH/.podhas" && json_is "$TRASH/.podhas" "$2" "$3"
+}
+
 # replicas VMID: spec.replicas of the CT's StatefulSet
 replicas () {
 	kget "$APPS/statefulsets/ct-$1" "$TRASH/.sts" && json_eval "$TRASH/.sts" 'd["spec"]["replicas"]'

@@ -2009,6 +2009,7 @@ class Cluster:
             self.event_copies = {}  # FAKE_APISERVER_VERIFY: rv -> copies of the event's objects
             self.compacted = 0
             self.pod_overrides = {}
+            self.resize_overrides = {}   # (ns, name) -> {"resize", "message", "uid"}
             self.snap_overrides = {}
             self.pod_state = {}
             self.resize_state = {}
@@ -2517,17 +2518,7 @@ class Cluster:
                 raise err_invalid(r, name, errs)
             self.kinds.admit_validate(r, new, old)
         elif subresource == "resize":
-            a, b = jcopy(new.get("spec")), jcopy(old.get("spec"))
-            for s in (a, b):
-                for c in (s or {}).get("containers") or []:
-                    c.pop("resources", None)
-            if a != b:
-                raise err_invalid(r, name, [FieldErr("spec", "forbidden",
-                                                     detail="only cpu and memory resources are "
-                                                            "mutable")])
-            errs = validate_pod_spec(new.get("spec"), "spec")
-            if errs:
-                raise err_invalid(r, name, errs)
+            self.validate_resize(r, name, new, old)
         md = new["metadata"]
         if r.gen and spec_part(new) != spec_part(old):
             md["generation"] = old["metadata"].get("generation", 1) + 1
@@ -2550,6 +2541,58 @@ class Cluster:
         self._store_update(r, new, old)
         self.reconcile()
         return 200, new
+
+    def validate_resize(self, r, name, new, old):
+        """pods/resize (KEP-1287, ValidatePodResize): only the cpu and memory of containers
+        may change; requests default from limits as on create; limits cannot be removed; the
+        QoS class stays; 1.33 refuses memory limit decreases without RestartContainer."""
+        spec, ospec = new.get("spec") or {}, old.get("spec") or {}
+        for c in spec.get("containers") or []:
+            res = c.get("resources") if isinstance(c, dict) else None
+            if isinstance(res, dict) and res.get("limits"):
+                req = res.setdefault("requests", {})
+                for rn, q in res["limits"].items():
+                    req.setdefault(rn, q)
+        a, b = jcopy(spec), jcopy(ospec)
+        for s in (a, b):
+            for c in s.get("containers") or []:
+                res = c.pop("resources", None) or {}
+                # other resources than cpu and memory must stay as they are
+                c["other"] = {part: {k: v for k, v in (res.get(part) or {}).items()
+                                     if k not in ("cpu", "memory")}
+                              for part in ("requests", "limits")}
+        if a != b:
+            raise err_invalid(r, name, [FieldErr("spec", "forbidden",
+                                                 detail="only cpu and memory resources are "
+                                                        "mutable")])
+        errs = validate_pod_spec(spec, "spec")
+        if errs:
+            raise err_invalid(r, name, errs)
+        ocs = {c.get("name"): c for c in ospec.get("containers") or []}
+        for i, c in enumerate(spec.get("containers") or []):
+            oc = ocs.get(c.get("name")) or {}
+            lim = dig(c, "resources", "limits") or {}
+            olim = dig(oc, "resources", "limits") or {}
+            cp = "spec.containers[%d].resources.limits" % i
+            for rn in ("cpu", "memory"):
+                if rn in olim and rn not in lim:
+                    errs.append(FieldErr(cp + "[%s]" % rn, "forbidden",
+                                         detail="resource limits cannot be removed"))
+            pol = {p.get("resourceName"): p.get("restartPolicy")
+                   for p in c.get("resizePolicy") or [] if isinstance(p, dict)}
+            if self.minor_int() == 33 and "memory" in lim and "memory" in olim and \
+                    qty_value(lim["memory"]) < qty_value(olim["memory"]) and \
+                    pol.get("memory") != "RestartContainer":
+                errs.append(FieldErr(cp + "[memory]", "forbidden",
+                                     detail="memory limits cannot be decreased unless "
+                                            "resizePolicy is RestartContainer"))
+        if errs:
+            raise err_invalid(r, name, errs)
+        oq = dig(old, "status", "qosClass") or qos_class(ospec)
+        if qos_class(spec) != oq:
+            raise err_invalid(r, name, [FieldErr("spec", "invalid", oq,
+                                                 "Pod QOS Class may not change as a result "
+                                                 "of resizing")])
 
     def op_patch(self, r, ns, name, body, ctype, ctx, subresource=None):
         old = self.get_or_404(r, ns, name)
@@ -3409,8 +3452,10 @@ class Cluster:
                                 'Back-off pulling image "%s"' % c.get("image"))
         return None
 
-    def pod_status(self, pod, state, t):
-        """Build a pod status for a state (phase, reason, message, container)."""
+    def pod_status(self, pod, state, t, alloc=None, resize=None):
+        """Build a pod status for a state (phase, reason, message, container). alloc: the
+        resources the kubelet runs each container with (name -> resources); resize: a
+        resize it does not carry out, (reason, message)."""
         phase, reason, message = state[0], state[1], state[2]
         spec = pod.get("spec") or {}
         md = pod["metadata"]
@@ -3442,6 +3487,11 @@ class Cluster:
                       None if ready else "containers with unready status: [%s]"
                       % " ".join(names)),
                  cond("PodScheduled", True)]
+        if resize and self.minor_int() >= 33:
+            msg = resize[1]
+            if not msg and resize[0] == "Infeasible":
+                msg = "Node didn't have enough capacity: memory"
+            conds.append(cond("PodResizePending", True, resize[0], msg))
         st["conditions"] = conds
         st["hostIP"] = NODE_IP
         st["hostIPs"] = [{"ip": NODE_IP}]
@@ -3490,9 +3540,11 @@ class Cluster:
                 s.update(imageID=image_id, containerID=cid)
             else:
                 s["state"] = {"waiting": {"reason": "ContainerCreating"}}
-            res = c.get("resources")
+            res = (alloc or {}).get(c.get("name"), c.get("resources"))
             if phase == "Running" and res and self.minor_int() >= 33:
                 s["resources"] = jcopy(res)
+                if not init and res.get("requests"):
+                    s["allocatedResources"] = jcopy(res["requests"])
             return s
 
         if spec.get("initContainers"):
@@ -3538,13 +3590,26 @@ class Cluster:
             images = tuple(c.get("image") for c in dig(pod, "spec", "containers") or [])
             res = tuple(json.dumps(c.get("resources"), sort_keys=True)
                         for c in dig(pod, "spec", "containers") or [])
-            sig = (state, images, res)
+            # the kubelet's side of an in-place resize: accepted at once (the status
+            # resources follow the spec), unless a test makes it Infeasible or Deferred
+            rov = self.resize_overrides.get(key)
+            if rov and rov.get("uid") not in (None, md["uid"]):
+                rov = None
             ps = self.pod_state.get(md["uid"])
+            want = {c.get("name"): jcopy(c.get("resources"))
+                    for c in dig(pod, "spec", "containers") or []}
+            alloc = (ps or {}).get("alloc")
+            resize = None
+            if alloc is None or not rov:
+                alloc = want
+            elif alloc != want:
+                resize = (rov["resize"], rov.get("message"))
+            sig = (state, images, res, json.dumps(resize))
             if ps and ps["sig"] == sig:
                 continue
             t = now_ts()
-            ip, st = self.pod_status(pod, state, t)
-            self.pod_state[md["uid"]] = {"sig": sig, "ip": ip}
+            ip, st = self.pod_status(pod, state, t, alloc, resize)
+            self.pod_state[md["uid"]] = {"sig": sig, "ip": ip, "alloc": alloc}
             if state[1] != "Unschedulable" and not dig(pod, "spec", "nodeName"):
                 new = jcopy(pod)
                 new["spec"]["nodeName"] = NODE_NAME
@@ -4371,6 +4436,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 pod = cluster.find(rt("", "pods"), key[0], key[1])
                 if args.get("clear"):
                     cluster.pod_overrides.pop(key, None)
+                    cluster.resize_overrides.pop(key, None)
+                elif "resize" in args:
+                    if args["resize"] not in (None, "Infeasible", "Deferred"):
+                        return self.send_json(400, {"error": "resize: Infeasible, Deferred "
+                                                             "or null"})
+                    if args["resize"] is None:
+                        cluster.resize_overrides.pop(key, None)
+                    else:
+                        ov = {"resize": args["resize"], "message": args.get("message")}
+                        if not args.get("sticky") and pod is not None:
+                            ov["uid"] = pod["metadata"]["uid"]
+                        cluster.resize_overrides[key] = ov
                 else:
                     ov = {k: args[k] for k in ("phase", "reason", "message") if k in args}
                     if not args.get("sticky") and pod is not None:

@@ -10,6 +10,7 @@ NS=/api/v1/namespaces/default
 STS=/apis/apps/v1/namespaces/default/statefulsets
 APPLY=application/apply-patch+yaml
 MERGE=application/merge-patch+json
+SMP=application/strategic-merge-patch+json
 
 # expect_status CODE: the last fake_api answered CODE
 expect_status () {
@@ -277,6 +278,51 @@ test_expect_success 'PVC: shrink refused (422), growth follows, refused without 
 	fake_api PATCH "$NS/persistentvolumeclaims/noexp" "{\"spec\":{\"accessModes\":[\"ReadWriteMany\"]}}" $MERGE >out &&
 	expect_status 422 &&
 	json_is out "d[\"details\"][\"causes\"][0][\"field\"]" spec
+'
+
+test_expect_success 'pods/resize: only cpu and memory change, as the real server validates' '
+	fake_api POST $NS/pods "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"rz\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"docker.io/library/debian:bookworm\",\"resources\":{\"limits\":{\"memory\":\"512Mi\",\"cpu\":\"1\"}}}]}}" >out &&
+	expect_status 201 && rv=$(json_eval out "d[\"metadata\"][\"resourceVersion\"]") &&
+	json_is out "d[\"spec\"][\"containers\"][0][\"resources\"][\"requests\"][\"cpu\"]" 1 &&
+	fake_api PATCH $NS/pods/rz/resize "{\"spec\":{\"containers\":[{\"name\":\"c\",\"resources\":{\"limits\":{\"memory\":\"1024Mi\"},\"requests\":{\"memory\":\"1024Mi\"}}}]}}" $SMP >out &&
+	expect_status 200 &&
+	json_is out "d[\"spec\"][\"containers\"][0][\"resources\"][\"limits\"][\"memory\"]" 1Gi &&
+	json_is out "int(d[\"metadata\"][\"resourceVersion\"]) > $rv" true &&
+	fake_api GET $NS/pods/rz >out &&
+	json_is out "d[\"status\"][\"containerStatuses\"][0][\"resources\"][\"limits\"][\"memory\"]" 1Gi &&
+	json_is out "d[\"status\"][\"containerStatuses\"][0][\"allocatedResources\"][\"memory\"]" 1Gi &&
+	fake_api PATCH $NS/pods/rz/resize "{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x:1\"}]}}" $SMP >out &&
+	expect_status 422 &&
+	json_is out "d[\"message\"]" "Pod \"rz\" is invalid: spec: Forbidden: only cpu and memory resources are mutable" &&
+	fake_api PATCH $NS/pods/rz/resize "{\"spec\":{\"containers\":[{\"name\":\"c\",\"resources\":{\"limits\":{\"memory\":\"256Mi\"},\"requests\":{\"memory\":\"256Mi\"}}}]}}" $SMP >out &&
+	expect_status 422 &&
+	json_is out "d[\"message\"]" "Pod \"rz\" is invalid: spec.containers[0].resources.limits[memory]: Forbidden: memory limits cannot be decreased unless resizePolicy is RestartContainer" &&
+	json_is out "d[\"details\"][\"causes\"][0][\"reason\"]" FieldValueForbidden &&
+	fake_api PATCH $NS/pods/rz/resize "{\"spec\":{\"containers\":[{\"name\":\"c\",\"resources\":{\"limits\":{\"cpu\":\"2\"}}}]}}" $SMP >out &&
+	expect_status 422 &&
+	json_is out "d[\"message\"]" "Pod \"rz\" is invalid: spec: Invalid value: \"Guaranteed\": Pod QOS Class may not change as a result of resizing" &&
+	fake_api PATCH $NS/pods/rz/resize "{\"spec\":{\"containers\":[{\"name\":\"c\",\"resources\":{\"limits\":{\"cpu\":null}}}]}}" $SMP >out &&
+	expect_status 422 &&
+	json_is out "d[\"message\"]" "Pod \"rz\" is invalid: spec.containers[0].resources.limits[cpu]: Forbidden: resource limits cannot be removed"
+'
+
+test_expect_success 'pods/resize: a kubelet made to refuse keeps the old resources and says Infeasible' '
+	fake_ctl POST /_fake/pod "{\"name\": \"rz\", \"resize\": \"Infeasible\"}" >/dev/null &&
+	fake_api PATCH $NS/pods/rz/resize "{\"spec\":{\"containers\":[{\"name\":\"c\",\"resources\":{\"limits\":{\"cpu\":\"2\"},\"requests\":{\"cpu\":\"2\"}}}]}}" $SMP >out &&
+	expect_status 200 &&
+	fake_api GET $NS/pods/rz >out &&
+	json_is out "d[\"spec\"][\"containers\"][0][\"resources\"][\"limits\"][\"cpu\"]" 2 &&
+	json_is out "d[\"status\"][\"containerStatuses\"][0][\"resources\"][\"limits\"][\"cpu\"]" 1 &&
+	json_is out "[(c[\"reason\"], c[\"message\"]) for c in d[\"status\"][\"conditions\"] if c[\"type\"] == \"PodResizePending\"]" \
+		"[[\"Infeasible\", \"Node didn'"'"'t have enough capacity: memory\"]]" &&
+	fake_ctl POST /_fake/pod "{\"name\": \"rz\", \"resize\": null}" >/dev/null &&
+	fake_api GET $NS/pods/rz >out &&
+	json_is out "d[\"status\"][\"containerStatuses\"][0][\"resources\"][\"limits\"][\"cpu\"]" 2 &&
+	json_is out "[c for c in d[\"status\"][\"conditions\"] if c[\"type\"] == \"PodResizePending\"]" "[]" &&
+	fake_ctl POST /_fake/version "{\"minor\":\"32\"}" >/dev/null &&
+	fake_api PATCH $NS/pods/rz/resize "{}" $SMP >out && expect_status 404 &&
+	fake_ctl POST /_fake/version "{\"minor\":\"33\"}" >/dev/null &&
+	fake_api DELETE $NS/pods/rz >out
 '
 
 test_expect_success 'StatefulSet: replicas 1 runs pod -0; resize completes once the pod runs' '

@@ -155,21 +155,30 @@ test_expect_success 'pct shutdown --forceStop: stopped in the end' '
 	test "$(grace_of_last_pod_delete 100)" = 3
 '
 
-test_expect_success 'a change that needs a restart shows as pending restart' '
+test_expect_success 'memory on a running CT is applied in place: same pod, no restart pending' '
 	pct start 100 &&
+	uid=$(pod_uid 100) &&
+	pct set 100 --memory 1024 &&
+	grep -qx "memory: 1024" "$CORRAL_CONFDIR/100.conf" &&
+	! grep -q "pve:pending" "$CORRAL_CONFDIR/100.conf" &&
+	wait_for 60 pod_has 100 "d[\"status\"][\"containerStatuses\"][0][\"resources\"][\"limits\"][\"memory\"]" 1Gi &&
+	kget $NS/pods/ct-100-0 pod &&
+	json_is pod "d[\"spec\"][\"containers\"][0][\"resources\"][\"limits\"][\"memory\"]" 1Gi &&
+	json_is pod "d[\"spec\"][\"containers\"][0][\"resources\"][\"requests\"][\"memory\"]" 1Gi &&
+	test "$(pod_uid 100)" = "$uid" &&
+	wait_for 60 sh -c "\"\$PCT\" status 100 --verbose | grep -qx \"pending-restart: 0\"" &&
+	pct status 100 --verbose >out &&
+	grep -qx "maxmem: 1073741824" out && ! grep -q "^error:" out &&
+	test "$(fake_log_count PATCH "/pods/ct-100-0/resize")" = 1
+'
+
+test_expect_success 'a change that needs a restart shows as pending restart' '
 	pct set 100 --hostname renamed &&
 	grep -qx "hostname: renamed" "$CORRAL_CONFDIR/100.conf" &&
 	wait_for 60 sh -c "\"\$PCT\" status 100 --verbose | grep -qx \"pending-restart: 1\"" &&
 	kget $NS/pods/ct-100-0 pod && kget $APPS/statefulsets/ct-100 sts &&
 	test "$(json_eval pod "d[\"metadata\"][\"labels\"][\"controller-revision-hash\"]")" != \
 		"$(json_eval sts "d[\"status\"][\"updateRevision\"]")"
-'
-
-test_expect_success 'memory on a running CT stays pending (no in-place resize reported)' '
-	pct set 100 --memory 1024 &&
-	pct pending 100 >out &&
-	grep -qx "cur memory: 512" out && grep -qx "new memory: 1024" out &&
-	grep -qx "memory: 512" "$CORRAL_CONFDIR/100.conf"
 '
 
 test_expect_success 'pct reboot: a new pod with the pending changes; no restart pending' '

@@ -378,7 +378,7 @@ syncd_start || exit 1
 
 test_expect_success 'an agent started without the snapshot API refuses the same way' '
 	cp "$CONF/300.conf" before &&
-	agent_log_has "connected to .*(Kubernetes 1.33, user namespaces)$" &&
+	agent_log_has "connected to .*(Kubernetes 1.33, user namespaces, in-place resize)$" &&
 	test_must_fail --code=255 pct snapshot 300 sx 2>err &&
 	grep -qx "the cluster has no VolumeSnapshot API (snapshot.storage.k8s.io/v1): snapshot feature is not available" err &&
 	test_cmp before "$CONF/300.conf"
