@@ -14,6 +14,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "resize.h"
 #include "syncd.h"
 
 #define WATCH_BACKOFF_MAX 30.0
@@ -69,11 +70,12 @@ object_vmid(const cJSON *o)
  * so little else is needed. A path keeps everything below it; its parents
  * keep only what leads to it. Code that reads anything else from the cache
  * must add it here. --dry-run keeps everything: it prints the cluster's
- * objects.
+ * objects. "*" stands for every element of an array.
  */
+#define KEEP_DEPTH 6
 static const struct kept_path {
 	int kind; /* KIND_MAX: every kind */
-	const char *path[3];
+	const char *path[KEEP_DEPTH];
 } kept_paths[] = {
 	{ KIND_MAX, { "metadata", "name" } },
 	{ KIND_MAX, { "metadata", "uid" } },
@@ -92,6 +94,14 @@ static const struct kept_path {
 	{ KIND_POD, { "status", "podIP" } },
 	{ KIND_POD, { "status", "containerStatuses" } },
 	{ KIND_POD, { "status", "conditions" } },
+	/* in-place resize (podresize.c, resize.c) */
+	{ KIND_POD, { "metadata", "annotations", ANN_RESTART_HASH } },
+	{ KIND_POD, { "spec", "containers", "*", "name" } },
+	{ KIND_POD, { "spec", "containers", "*", "resources" } },
+	{ KIND_POD, { "status", "resize" } },
+	{ KIND_STATEFULSET, { "spec", "template", "metadata", "annotations", ANN_RESTART_HASH } },
+	{ KIND_STATEFULSET, { "spec", "template", "spec", "containers", "*", "name" } },
+	{ KIND_STATEFULSET, { "spec", "template", "spec", "containers", "*", "resources" } },
 	{ KIND_STATEFULSET, { "spec", "replicas" } },
 	{ KIND_STATEFULSET, { "status", "updateRevision" } },
 	{ KIND_VOLUMESNAPSHOT, { "metadata", "labels", "corral.dev/snapshot" } },
@@ -117,7 +127,7 @@ keep_of(enum syncd_kind k, const char *const *path, int depth)
 
 		if (kp->kind != KIND_MAX && kp->kind != (int)k)
 			continue;
-		while (len < 3 && kp->path[len])
+		while (len < KEEP_DEPTH && kp->path[len])
 			len++;
 		while (m < len && m < n && !strcmp(kp->path[m], path[m]))
 			m++;
@@ -129,6 +139,13 @@ keep_of(enum syncd_kind k, const char *const *path, int depth)
 	return best;
 }
 
+/* The path component of member it of o: its name, or "*" in an array. */
+static const char *
+component(const cJSON *o, const cJSON *it)
+{
+	return cJSON_IsArray(o) ? "*" : it->string;
+}
+
 /* Delete what is not kept from o (at path[0..depth-1]), in place. */
 static void
 prune(cJSON *o, enum syncd_kind k, const char **path, int depth)
@@ -136,14 +153,15 @@ prune(cJSON *o, enum syncd_kind k, const char **path, int depth)
 	cJSON *it, *next;
 
 	for (it = o->child; it; it = next) {
+		const char *c = component(o, it);
 		enum keep kp = KEEP_NONE;
 
 		next = it->next;
-		if (it->string && depth < 3) {
-			path[depth] = it->string;
+		if (c && depth < KEEP_DEPTH) {
+			path[depth] = c;
 			kp = keep_of(k, path, depth);
 		}
-		if (kp == KEEP_PART && cJSON_IsObject(it))
+		if (kp == KEEP_PART && (cJSON_IsObject(it) || cJSON_IsArray(it)))
 			prune(it, k, path, depth + 1);
 		else if (kp != KEEP_ALL)
 			cJSON_Delete(cJSON_DetachItemViaPointer(o, it));
@@ -154,21 +172,29 @@ prune(cJSON *o, enum syncd_kind k, const char **path, int depth)
 static cJSON *
 copy_kept(const cJSON *o, enum syncd_kind k, const char **path, int depth)
 {
-	cJSON *out = cJSON_CreateObject();
+	cJSON *out = cJSON_IsArray(o) ? cJSON_CreateArray() : cJSON_CreateObject();
 	const cJSON *it;
 
 	cJSON_ArrayForEach(it, o)
 	{
+		const char *c = component(o, it);
+		cJSON *item = NULL;
 		enum keep kp;
 
-		if (!it->string || depth >= 3)
+		if (!c || depth >= KEEP_DEPTH)
 			continue;
-		path[depth] = it->string;
+		path[depth] = c;
 		kp = keep_of(k, path, depth);
-		if (kp == KEEP_PART && cJSON_IsObject(it))
-			cJSON_AddItemToObject(out, it->string, copy_kept(it, k, path, depth + 1));
+		if (kp == KEEP_PART && (cJSON_IsObject(it) || cJSON_IsArray(it)))
+			item = copy_kept(it, k, path, depth + 1);
 		else if (kp == KEEP_ALL)
-			cJSON_AddItemToObject(out, it->string, cJSON_Duplicate(it, true));
+			item = cJSON_Duplicate(it, true);
+		if (!item)
+			continue;
+		if (cJSON_IsArray(out))
+			cJSON_AddItemToArray(out, item);
+		else
+			cJSON_AddItemToObject(out, it->string, item);
 	}
 	return out;
 }
@@ -177,7 +203,7 @@ copy_kept(const cJSON *o, enum syncd_kind k, const char **path, int depth)
 static void
 slim_in_place(const struct syncd *sd, enum syncd_kind k, cJSON *o)
 {
-	const char *path[3];
+	const char *path[KEEP_DEPTH];
 
 	if (!sd->dry_run)
 		prune(o, k, path, 0);
@@ -187,7 +213,7 @@ slim_in_place(const struct syncd *sd, enum syncd_kind k, cJSON *o)
 static cJSON *
 slim(const struct syncd *sd, enum syncd_kind k, const cJSON *o)
 {
-	const char *path[3];
+	const char *path[KEEP_DEPTH];
 
 	if (sd->dry_run)
 		return cJSON_Duplicate(o, true);

@@ -180,7 +180,8 @@ static const char pod_text[] =
 	"\"controller-revision-hash\":\"ct-100-abc\",\"apps.kubernetes.io/pod-index\":\"0\"},"
 	"\"annotations\":{\"corral.dev/description\":\"a long text\"},"
 	"\"ownerReferences\":[{\"uid\":\"s\"}],\"managedFields\":[{\"manager\":\"kubelet\"}]},"
-	"\"spec\":{\"nodeName\":\"node-1\",\"containers\":[{\"name\":\"ct\"}],\"volumes\":[]},"
+	"\"spec\":{\"nodeName\":\"node-1\",\"containers\":[{\"name\":\"ct\",\"image\":\"debian\","
+	"\"env\":[{\"name\":\"A\"}],\"resources\":{\"limits\":{\"memory\":\"512Mi\"}}}],\"volumes\":[]},"
 	"\"status\":{\"phase\":\"Running\",\"podIP\":\"10.0.0.1\",\"hostIP\":\"10.1.0.1\","
 	"\"reason\":\"Evicted\",\"message\":\"The node was low on resource: memory.\","
 	"\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}],"
@@ -202,7 +203,7 @@ check_pod(const cJSON *p, const char *how)
 		   !has(p, "metadata", "ownerReferences", NULL) &&
 		   !has(p, "metadata", "labels", "apps.kubernetes.io/pod-index") &&
 		   !has(p, "metadata", "annotations", "corral.dev/description") &&
-		   !has(p, "spec", "containers", NULL) && !has(p, "status", "hostIP", NULL) &&
+		   !has(p, "spec", "volumes", NULL) && !has(p, "status", "hostIP", NULL) &&
 		   !has(p, "status", "qosClass", NULL) && !has(p, "kind", NULL, NULL),
 	   "%s pod: the rest is dropped", how);
 	ok(p && children(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
@@ -211,6 +212,17 @@ check_pod(const cJSON *p, const char *how)
 				   cJSON_GetObjectItemCaseSensitive(p, "status"), "containerStatuses"), 0),
 		       "state", "running", NULL),
 	   "%s pod: a kept member keeps all it holds", how);
+	{
+		const cJSON *c = cJSON_GetArrayItem(
+			p ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "spec"),
+							     "containers")
+			  : NULL,
+			0);
+
+		ok(c && has(c, "name", NULL, NULL) && has(c, "resources", "limits", "memory") &&
+			   !has(c, "image", NULL, NULL) && !has(c, "env", NULL, NULL),
+		   "%s pod: of each container, its name and resources only (in-place resize)", how);
+	}
 }
 
 static void
@@ -232,12 +244,28 @@ test_slim(void)
 
 	syncd_cache_take(&sd, KIND_STATEFULSET,
 			 cJSON_Parse("{\"metadata\":{\"name\":\"ct-100\",\"labels\":{\"corral.dev/ctid\":\"100\"}},"
-				     "\"spec\":{\"replicas\":1,\"template\":{}},"
+				     "\"spec\":{\"replicas\":1,\"serviceName\":\"ct-100\",\"template\":{"
+				     "\"metadata\":{\"annotations\":{\"corral.dev/restart-hash\":\"r\",\"x\":\"y\"}},"
+				     "\"spec\":{\"containers\":[{\"name\":\"ct\",\"image\":\"debian\","
+				     "\"resources\":{\"limits\":{\"cpu\":\"2\"}}}]}}},"
 				     "\"status\":{\"replicas\":1,\"updateRevision\":\"ct-100-abc\"}}"));
 	p = syncd_cache_get(&sd, KIND_STATEFULSET, "ct-100");
-	ok(p && has(p, "status", "updateRevision", NULL) && !has(p, "status", "replicas", NULL) &&
-		   !has(p, "spec", NULL, NULL),
-	   "StatefulSet: status.updateRevision only");
+	{
+		const cJSON *t = p ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "spec"),
+								      "template")
+				   : NULL;
+		const cJSON *c = cJSON_GetArrayItem(
+			cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(t, "spec"), "containers"),
+			0);
+
+		ok(p && has(p, "status", "updateRevision", NULL) && !has(p, "status", "replicas", NULL) &&
+			   has(p, "spec", "replicas", NULL) && !has(p, "spec", "serviceName", NULL),
+		   "StatefulSet: status.updateRevision and spec.replicas");
+		ok(t && has(t, "metadata", "annotations", "corral.dev/restart-hash") &&
+			   !has(t, "metadata", "annotations", "x") && c && has(c, "name", NULL, NULL) &&
+			   has(c, "resources", "limits", "cpu") && !has(c, "image", NULL, NULL),
+		   "StatefulSet: of the template, the restart hash and the containers' resources");
+	}
 
 	syncd_cache_take(&sd, KIND_SECRET,
 			 cJSON_Parse("{\"metadata\":{\"name\":\"ct-100-secrets\",\"uid\":\"u\","
