@@ -928,9 +928,33 @@ grace_seconds(const struct build *b)
 	return 60;
 }
 
+/*
+ * What corral-prestart writes into the guest at each start (host name, the
+ * PVE sections of /etc/hosts and /etc/resolv.conf, the time zone) comes from
+ * these keys; a pod started before they changed has the old ones until it
+ * restarts. Their hash on the pod template makes such a change show as
+ * "pending restart" (resize.c compares the templates).
+ */
+static void
+guest_setup_hash(const struct build *b, char out[41])
+{
+	static const char *const keys[] = { "hostname", "nameserver", "searchdomain", "timezone" };
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+		const char *v = get(b, keys[i]);
+
+		strbuf_addf(&sb, "%s=%s\n", keys[i], v ? v : "");
+	}
+	pctconf_sha1_hex(sb.buf, sb.len, out);
+	strbuf_release(&sb);
+}
+
 static cJSON *
 statefulset(struct build *b, const char *name)
 {
+	char guest[41];
 	cJSON *labels, *o = new_object("apps/v1", "StatefulSet", name, b->ns, b->vmid, &labels);
 	cJSON *md = cJSON_GetObjectItemCaseSensitive(o, "metadata"), *ann = obj(md, "annotations");
 	cJSON *spec = obj(o, "spec"), *tmpl, *tmd, *tlabels, *tann, *podspec, *c;
@@ -953,6 +977,8 @@ statefulset(struct build *b, const char *name)
 	str(tlabels, LABEL_CTID, id);
 	tann = obj(tmd, "annotations");
 	str(tann, ANN_DIGEST, pctconf_digest(b->in->conf));
+	guest_setup_hash(b, guest);
+	str(tann, ANN_GUEST_SETUP, guest);
 	if (b->in->restart_token && *b->in->restart_token)
 		str(tann, "corral.dev/restart", b->in->restart_token);
 	map_bandwidth(b, tann);

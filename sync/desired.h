@@ -19,6 +19,8 @@
 #define ANN_SPEC_HASH "corral.dev/spec-hash"
 #define ANN_VOLID "corral.dev/volid"
 #define ANN_DIGEST "corral.dev/config-digest"
+/* on the pod template: hash of the keys corral-prestart applies at start */
+#define ANN_GUEST_SETUP "corral.dev/guest-setup"
 
 /* What the cluster can do; decided by version discovery. */
 struct desired_caps {

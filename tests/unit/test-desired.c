@@ -238,6 +238,54 @@ test_power_and_hash(void)
 	free(more);
 }
 
+/* the annotation has dots in its name: no at() path */
+static const char *
+guest_hash(const struct desired *d)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+		at(find(d, "StatefulSet", "ct-100"), "spec.template.metadata.annotations"),
+		ANN_GUEST_SETUP);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* the keys corral-prestart applies at start mark the pod template; others do not */
+static void
+test_guest_setup_hash(void)
+{
+	static const char *const edits[][2] = {
+		{ "hostname: Web1.example.com", "hostname: web2.example.com" },
+		{ "nameserver: 1.1.1.1 8.8.8.8", "nameserver: 9.9.9.9" },
+		{ "searchdomain: example.com", "searchdomain: example.org" },
+		{ "timezone: Europe/Vienna", "timezone: Europe/Paris" },
+		{ "tags: db;web", "tags: db" },
+	};
+	struct desired a = run(base, true, true);
+	const char *ga = guest_hash(&a);
+	size_t i;
+
+	ok(ga && strlen(ga) == 40, "the pod template carries the guest-setup hash");
+	for (i = 0; i < ARRAY_SIZE(edits); i++) {
+		struct strbuf sb = STRBUF_INIT;
+		const char *at_old = strstr(base, edits[i][0]);
+		struct desired e;
+		const char *ge;
+
+		strbuf_add(&sb, base, (size_t)(at_old - base));
+		strbuf_addstr(&sb, edits[i][1]);
+		strbuf_addstr(&sb, at_old + strlen(edits[i][0]));
+		e = run(sb.buf, true, true);
+		ge = guest_hash(&e);
+		if (i + 1 < ARRAY_SIZE(edits))
+			ok(ga && ge && strcmp(ga, ge), "'%s' changes the guest-setup hash", edits[i][1]);
+		else
+			is_str(ge, ga, "'%s' does not change it", edits[i][1]);
+		desired_release(&e);
+		strbuf_release(&sb);
+	}
+	desired_release(&a);
+}
+
 static void
 test_refusals(void)
 {
@@ -411,6 +459,7 @@ main(void)
 	load_settings(false);
 	test_objects();
 	test_power_and_hash();
+	test_guest_setup_hash();
 	test_refusals();
 	test_privileged();
 	test_names();
