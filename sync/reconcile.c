@@ -126,6 +126,14 @@ load_restart_done(struct syncd *sd, struct ct *ct)
 	r = cJSON_GetObjectItemCaseSensitive(j, "restart");
 	if (cJSON_IsString(r))
 		ct->restart_done = xstrdup(r->valuestring);
+	r = cJSON_GetObjectItemCaseSensitive(j, "resize_refused");
+	if (cJSON_IsString(r) && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "resize_error"))) {
+		free(ct->resize_refused);
+		ct->resize_refused = xstrdup(r->valuestring);
+		free(ct->resize_error);
+		ct->resize_error =
+			xstrdup(cJSON_GetObjectItemCaseSensitive(j, "resize_error")->valuestring);
+	}
 	r = cJSON_GetObjectItemCaseSensitive(j, "ops");
 	if (cJSON_IsObject(r)) {
 		cJSON_Delete(ct->ops);

@@ -2,7 +2,8 @@
  * What the agent publishes for pct, under CORRAL_RUNDIR (written atomically):
  *   ct/<vmid>.status  {"vmid", "status", "phase", "node", "ip", "error",
  *                      "pending_restart", "inplace_resize", "digest",
- *                      "generation", "mode", "updated"}
+ *                      "generation", "mode", "updated"; for the agent itself:
+ *                      "restart", "ops", "resize_refused", "resize_error"}
  *   syncd.heartbeat   {"pid", "time", "interval"}
  * A status file is rewritten only when its content changes (besides time).
  */
@@ -185,6 +186,11 @@ syncd_status_write(struct syncd *sd, struct ct *ct)
 	cJSON_AddNumberToObject(j, "generation", ct->generation);
 	if (ct->restart_done)
 		cJSON_AddStringToObject(j, "restart", ct->restart_done);
+	/* a resize the server refused is not sent again by a restarted agent either */
+	if (ct->resize_refused && ct->resize_error) {
+		cJSON_AddStringToObject(j, "resize_refused", ct->resize_refused);
+		cJSON_AddStringToObject(j, "resize_error", ct->resize_error);
+	}
 	if (ct->destroyed)
 		cJSON_AddTrueToObject(j, "destroyed");
 	if (ct->ops)

@@ -109,6 +109,18 @@ test_expect_success '... the refused resize is not sent again at every pass' '
 	test "$(fake_log_count PATCH /pods/ct-200-0/resize)" = "$n"
 '
 
+n_resize=$(fake_log_count PATCH /pods/ct-200-0/resize)
+passes=$(grep -c "full pass done" "$TRASH/syncd.log")
+syncd_stop
+syncd_start || exit 1
+
+test_expect_success '... nor by a restarted agent (the refusal is in the status file)' '
+	wait_for 60 test "$(grep -c "full pass done" "$TRASH/syncd.log")" -gt "$passes" &&
+	test "$(fake_log_count PATCH /pods/ct-200-0/resize)" = "$n_resize" &&
+	verbose_error_has 200 "in-place resize refused" &&
+	pending_restart_is 200 1
+'
+
 test_expect_success '... and a reboot brings the new memory; nothing pending' '
 	pct reboot 200 &&
 	status_is 200 running &&
