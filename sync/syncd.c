@@ -448,6 +448,9 @@ connect_and_sync(struct syncd *sd, struct pct_error **err)
 			ret = syncd_cache_sync(sd, err);
 		if (ret == 0 || sd->once || !api_error(*err))
 			return ret;
+		/* alive, only not connected: pct need not think the agent is gone
+		 * (before the log line, so that whoever reads it finds the heartbeat) */
+		syncd_heartbeat(sd);
 		if (said != (*err)->code) {
 			syncd_log(sd, "%s; retrying with backoff (up to 30 s)", (*err)->msg);
 			said = (*err)->code;
@@ -460,8 +463,6 @@ connect_and_sync(struct syncd *sd, struct pct_error **err)
 			kube_close(sd->kube);
 			sd->kube = NULL;
 		}
-		/* alive, only not connected: pct need not think the agent is gone */
-		syncd_heartbeat(sd);
 		nap(sd, delay);
 		if (sd->stop)
 			return pct_error_set(err, EINTR, "stopped before reaching the API server");
