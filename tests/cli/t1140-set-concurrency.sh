@@ -41,9 +41,10 @@ test_expect_success 'the only other output was the lock wait message' '
 '
 
 test_expect_success "CORRAL_LOCK_TIMEOUT: a held lock times out with Proxmox's message" '
-	basic_ct 104 &&
-	( flock 9; sleep 3 ) 9>>"$CORRAL_LOCKDIR/pve-config-104.lock" &
-	sleep 0.5 &&
+	basic_ct 104 || exit 1
+	# the lock is taken before pct runs: the holder says so through a file
+	( flock 9; : >held; sleep 3 ) 9>>"$CORRAL_LOCKDIR/pve-config-104.lock" &
+	while [ ! -e held ]; do sleep 0.05; done &&
 	( export CORRAL_LOCK_TIMEOUT=0.5; test_must_fail pct set 104 --memory 1024 2>lockerr ) &&
 	wait &&
 	grep -q "^can.t lock file .*pve-config-104.lock. - got timeout$" lockerr &&
@@ -52,9 +53,11 @@ test_expect_success "CORRAL_LOCK_TIMEOUT: a held lock times out with Proxmox's m
 
 test_expect_success "$N concurrent pct set of different scalar keys all land" '
 	basic_ct 101 &&
+	# no "&&" after done: "done && pct set ... &" would put the loop in a
+	# background subshell whose children the wait below does not wait for
 	for k in cores cpulimit cpuunits tty; do
 		pct set 101 --$k 1 &
-	done &&
+	done
 	pct set 101 --hostname h1 & pct set 101 --timezone UTC & pct set 101 --cmode shell &
 	pct set 101 --onboot 1 & pct set 101 --console 0 & pct set 101 --debug 1 &
 	pct set 101 --startup order=3 & pct set 101 --protection 1 & pct set 101 --searchdomain x.example &
