@@ -85,7 +85,8 @@ static const struct kept_path {
 	{ KIND_PVC, { "metadata", "annotations", ANN_VOLID } },
 	{ KIND_PVC, { "metadata", "annotations", "corral.dev/restored-by" } },
 	{ KIND_PVC, { "spec", "resources" } },
-	{ KIND_PVC, { "status" } },
+	{ KIND_PVC, { "status", "capacity", "storage" } },
+	{ KIND_PVC, { "status", "conditions", "*", "type" } },
 	{ KIND_POD, { "metadata", "labels", "controller-revision-hash" } },
 	{ KIND_POD, { "spec", "nodeName" } },
 	{ KIND_POD, { "status", "phase" } },
@@ -137,6 +138,53 @@ keep_of(enum syncd_kind k, const char *const *path, int depth)
 			best = KEEP_PART; /* the path leads to the rule */
 	}
 	return best;
+}
+
+/*
+ * Keys the cache holds thousands of times: one constant string each instead of
+ * an allocation per member (cJSON_StringIsConst: cJSON_Delete leaves them).
+ */
+static const char *const common_keys[] = {
+	"metadata", "name", "uid", "labels", "annotations", "deletionTimestamp", "spec",
+	"status", "resources", "requests", "limits", "storage", "memory", "cpu", "capacity",
+	"conditions", "type", "reason", "message", "phase", "replicas", "template",
+	"containers", "updateRevision", "nodeName", "podIP", "containerStatuses", "ready",
+	"state", "running", "waiting", "terminated", "exitCode", "readyToUse", "source",
+	"restartCount", "lastState", "startedAt", "image", "imageID", "containerID", "started",
+	"allocatedResources", "lastProbeTime", "lastTransitionTime", "error", "creationTime",
+	"restoreSize", "boundVolumeSnapshotContentName", "volumeSnapshotClassName",
+	"persistentVolumeClaimName", "controller-revision-hash", LABEL_CTID, ANN_SPEC_HASH,
+	ANN_VOLID, ANN_RESTART_HASH, "corral.dev/restored-by", "corral.dev/snapshot",
+	"corral.dev/snapname",
+};
+
+static void
+intern_key(cJSON *it)
+{
+	size_t i;
+
+	if (!it->string || (it->type & cJSON_StringIsConst))
+		return;
+	for (i = 0; i < ARRAY_SIZE(common_keys); i++)
+		if (!strcmp(it->string, common_keys[i])) {
+			cJSON_free(it->string);
+			it->string = (char *)common_keys[i];
+			it->type |= cJSON_StringIsConst;
+			return;
+		}
+}
+
+/* Intern the keys of o and of everything below it. */
+static void
+intern_keys(cJSON *o)
+{
+	cJSON *it;
+
+	for (it = o->child; it; it = it->next) {
+		intern_key(it);
+		if (it->child)
+			intern_keys(it);
+	}
 }
 
 /* The path component of member it of o: its name, or "*" in an array. */
@@ -205,8 +253,10 @@ slim_in_place(const struct syncd *sd, enum syncd_kind k, cJSON *o)
 {
 	const char *path[KEEP_DEPTH];
 
-	if (!sd->dry_run)
+	if (!sd->dry_run) {
 		prune(o, k, path, 0);
+		intern_keys(o);
+	}
 }
 
 /* A slimmed copy of a borrowed object (watch events). */
@@ -215,9 +265,13 @@ slim(const struct syncd *sd, enum syncd_kind k, const cJSON *o)
 {
 	const char *path[KEEP_DEPTH];
 
+	cJSON *copy;
+
 	if (sd->dry_run)
 		return cJSON_Duplicate(o, true);
-	return copy_kept(o, k, path, 0);
+	copy = copy_kept(o, k, path, 0);
+	intern_keys(copy);
+	return copy;
 }
 
 /*

@@ -66,7 +66,7 @@ syncd_now(void)
 static cJSON *
 object(const char *name, unsigned vmid)
 {
-	char text[512];
+	char text[1024];
 
 	snprintf(text, sizeof(text),
 		 "{\"metadata\":{\"name\":\"%s\",\"uid\":\"u-%s\",\"resourceVersion\":\"7\","
@@ -74,7 +74,9 @@ object(const char *name, unsigned vmid)
 		 "\"annotations\":{\"corral.dev/spec-hash\":\"h\",\"corral.dev/description\":\"d\"},"
 		 "\"managedFields\":[{\"manager\":\"corral-syncd\"}]},"
 		 "\"spec\":{\"resources\":{\"requests\":{\"storage\":\"8Gi\"}},\"volumeMode\":\"Filesystem\"},"
-		 "\"status\":{\"phase\":\"Bound\"}}",
+		 "\"status\":{\"phase\":\"Bound\",\"accessModes\":[\"ReadWriteOnce\"],"
+		 "\"capacity\":{\"storage\":\"8Gi\"},\"conditions\":[{\"type\":\"FileSystemResizePending\","
+		 "\"status\":\"True\",\"lastTransitionTime\":\"t\"}]}}",
 		 name, name, vmid);
 	return cJSON_Parse(text);
 }
@@ -279,9 +281,23 @@ test_slim(void)
 	syncd_cache_take(&sd, KIND_PVC, object("pvc-1", 100));
 	p = syncd_cache_get(&sd, KIND_PVC, "pvc-1");
 	ok(p && has(p, "spec", "resources", "requests") && !has(p, "spec", "volumeMode", NULL) &&
-		   has(p, "status", "phase", NULL) && has(p, "metadata", "annotations", "corral.dev/spec-hash") &&
+		   has(p, "status", "capacity", "storage") && has(p, "metadata", "annotations", "corral.dev/spec-hash") &&
 		   !has(p, "metadata", "resourceVersion", NULL) && !has(p, "metadata", "annotations", "corral.dev/description"),
-	   "PVC: requests, status and the spec hash");
+	   "PVC: requests, capacity and the spec hash");
+	{
+		const cJSON *c = p ? cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+				       cJSON_GetObjectItemCaseSensitive(p, "status"), "conditions"), 0)
+				 : NULL;
+
+		ok(c && has(c, "type", NULL, NULL) && !has(c, "status", NULL, NULL) &&
+			   !has(p, "status", "phase", NULL) && !has(p, "status", "accessModes", NULL),
+		   "PVC: of the status, the capacity and the condition types only");
+		ok(p && (cJSON_GetObjectItemCaseSensitive(p, "metadata")->type & cJSON_StringIsConst) &&
+			   (cJSON_GetObjectItemCaseSensitive(
+				    cJSON_GetObjectItemCaseSensitive(p, "metadata"), "uid")->type &
+			    cJSON_StringIsConst),
+		   "PVC: common keys are shared constants, not one allocation each");
+	}
 	syncd_cache_release(&sd);
 
 	sd.dry_run = true;
