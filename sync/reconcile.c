@@ -115,12 +115,13 @@ load_restart_done(struct syncd *sd, struct ct *ct)
 	if (pct_read_file(path, 1 << 20, &buf, &len) < 0)
 		return;
 	j = cJSON_ParseWithLength(buf, len);
-	if (cJSON_IsObject(j) && !ct->last_status) {
+	if (cJSON_IsObject(j) && !ct->last_status[0]) {
 		char *text;
 
 		cJSON_DeleteItemFromObjectCaseSensitive(j, "updated");
 		text = cJSON_PrintUnformatted(j);
-		ct->last_status = text ? xstrdup(text) : NULL;
+		if (text)
+			pctconf_sha1_hex(text, strlen(text), ct->last_status);
 		cJSON_free(text);
 	}
 	r = cJSON_GetObjectItemCaseSensitive(j, "restart");

@@ -130,7 +130,7 @@ syncd_status_write(struct syncd *sd, struct ct *ct)
 	_cleanup_error_ struct pct_error *err = NULL;
 	cJSON *j = cJSON_CreateObject();
 	const char *status;
-	char *text, *cmp;
+	char *text, *cmp, hash[41];
 	bool running = ct->power && !strcmp(ct->power, "running");
 
 	cJSON_AddNumberToObject(j, "vmid", ct->vmid);
@@ -197,15 +197,15 @@ syncd_status_write(struct syncd *sd, struct ct *ct)
 		cJSON_AddItemToObject(j, "ops", cJSON_Duplicate(ct->ops, true));
 	if (sd->kube_mode)
 		add_volumes(sd, ct, j);
+	/* a hash of the text, not the text: 41 bytes a CT instead of hundreds */
 	cmp = cJSON_PrintUnformatted(j);
-	if (ct->last_status && !strcmp(ct->last_status, cmp)) {
-		cJSON_free(cmp);
+	pctconf_sha1_hex(cmp, strlen(cmp), hash);
+	cJSON_free(cmp);
+	if (!strcmp(ct->last_status, hash)) {
 		cJSON_Delete(j);
 		return;
 	}
-	free(ct->last_status);
-	ct->last_status = xstrdup(cmp);
-	cJSON_free(cmp);
+	memcpy(ct->last_status, hash, sizeof(hash));
 	cJSON_AddNumberToObject(j, "updated", (double)time(NULL));
 	text = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);

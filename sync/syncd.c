@@ -130,7 +130,6 @@ syncd_ct_release(struct ct *ct)
 	strv_clear(&ct->logged_now, &ct->nlogged_now);
 	free(ct->power);
 	free(ct->applied_hashes);
-	free(ct->last_status);
 	free(ct->restart_done);
 	free(ct->resize_error);
 	free(ct->resize_refused);

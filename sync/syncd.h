@@ -74,7 +74,7 @@ struct ct {
 	bool refused;
 	bool invalid;		 /* the file does not validate: last good state kept */
 	bool pending_restart;
-	char *last_status;	 /* last status file text written */
+	char last_status[41];	 /* SHA-1 of the last status file text written, or "" */
 	char *restart_done;	 /* the last reboot request handled (survives agent restarts) */
 	bool status_loaded;	 /* restart_done was read back from the status file */
 	bool destroyed;		 /* pct destroy: every object and PVC is gone */
