@@ -9,6 +9,7 @@
 #   BUILDDIR=build QUICK=0|1 WORK=dir bench/bench-agent.sh
 #
 # QUICK=1: one run per size, no 10,000 CTs, 100 edits, 30 s idle: checks that it runs.
+# SIZES="0 1000" RUNS=1 NO_DAEMON=1: only those first syncs, no daemon benchmarks.
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${BUILDDIR:-$src}" && pwd)
@@ -40,6 +41,10 @@ else
 	runs=3 sizes="0 100 1000 10000" edits=1000 idle=60
 fi
 daemon_cts=1000
+# SIZES="0 1000" RUNS=1 NO_DAEMON=1: only some first syncs (to look at one number)
+sizes=${SIZES:-$sizes}
+runs=${RUNS:-$runs}
+[ -z "${NO_DAEMON:-}" ] || daemon_cts=none
 
 pids=
 fake_pid=
