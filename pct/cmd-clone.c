@@ -189,6 +189,36 @@ check_linked(const struct pctconf_section *src, struct pct_error **err)
 	return 0;
 }
 
+/* Has the section a mount point on a storage volume (rootfs included)? */
+static bool
+has_volume(const struct pctconf_section *sec)
+{
+	size_t i;
+
+	for (i = 0; i < sec->nvals; i++) {
+		const struct pctconf_key *row;
+		struct pctconf_props p;
+		struct strbuf msg = STRBUF_INIT;
+		const char *vol;
+		bool yes;
+
+		if (!is_mountpoint(sec->vals[i].key))
+			continue;
+		row = pctconf_key_lookup(sec->vals[i].key, NULL);
+		if (pctconf_props_parse(row->props, sec->vals[i].value, &p, &msg, NULL) < 0) {
+			strbuf_release(&msg);
+			continue; /* build_clone says what is wrong with it */
+		}
+		strbuf_release(&msg);
+		vol = pctconf_props_get(&p, "volume");
+		yes = vol && pctconf_classify_mountpoint(vol) == PCTCONF_MP_VOLUME;
+		pctconf_props_release(&p);
+		if (yes)
+			return true;
+	}
+	return false;
+}
+
 static int
 set_source_lock(unsigned vmid, bool set, struct pct_error **err)
 {
@@ -255,6 +285,16 @@ cmd_clone_exec(struct pct_args *args, struct pct_error **err)
 		goto fail_novol;
 	}
 	(void)gethostname(node, sizeof(node) - 1);
+	/* Proxmox checks the new ID first (the claim below settles races) */
+	{
+		_cleanup_free_ char *newpath = pctconf_path(NULL, newid);
+
+		if (access(newpath, F_OK) == 0) {
+			ret = pct_error_set(err, PCT_E_EXISTS, "CT %u already exists on node '%s'",
+					    newid, node);
+			goto fail_novol;
+		}
+	}
 	ret = set_source_lock(args->vmid, true, err);
 	if (ret < 0)
 		goto fail_novol;
@@ -279,6 +319,11 @@ cmd_clone_exec(struct pct_args *args, struct pct_error **err)
 		ret = check_linked(&src->main, err);
 		if (ret < 0)
 			goto fail;
+	} else if (full && has_volume(&src->main) && pct_is_running(args->vmid)) {
+		/* Proxmox copies a volume only while nothing writes to it */
+		ret = pct_error_set(err, PCT_E_INVALID,
+				    "Cannot do full clones on a running container without snapshots");
+		goto fail;
 	}
 	/* claim the new ID */
 	path = pctconf_path(NULL, newid);

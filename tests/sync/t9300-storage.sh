@@ -221,7 +221,17 @@ test_expect_success 'pct rollback to a snapshot that does not exist' '
 	status_is 200 running
 '
 
+test_expect_success 'pct clone of a running CT without --snapname: refused as Proxmox does' '
+	status_is 200 running &&
+	test_must_fail --code=255 pct clone 200 300 --hostname copy 2>err &&
+	echo "Cannot do full clones on a running container without snapshots" >expect &&
+	test_cmp expect err &&
+	test ! -e "$CONF/300.conf" && ! grep -q "^lock:" "$CONF/200.conf" &&
+	kgone $PVC/local-vm-300-disk-0
+'
+
 test_expect_success 'pct clone: a full clone of the current state gets its own PVCs' '
+	pct stop 200 &&
 	pct clone 200 300 --hostname copy >out 2>err &&
 	grep -qx "create full clone of rootfs (local:vm-200-disk-0)" out &&
 	grep -qx "create full clone of mp0 (local:vm-200-disk-1)" out &&
@@ -235,7 +245,8 @@ test_expect_success 'pct clone: a full clone of the current state gets its own P
 		json_is new "d[\"spec\"][\"dataSource\"][\"kind\"]" PersistentVolumeClaim &&
 		json_is new "d[\"spec\"][\"dataSource\"][\"name\"]" local-vm-200-disk-$v &&
 		json_is new "d[\"metadata\"][\"labels\"][\"corral.dev/ctid\"]" 300 || return 1
-	done
+	done &&
+	pct start 200
 '
 
 test_expect_success 'the clone runs on its own PVCs' '
