@@ -133,6 +133,10 @@ test_expect_success 'converged: every object there, none left over, no duplicate
 	wait_for converged $DEADLINE ||
 	{ cat check.out; false; }
 '
+
+test_expect_success 'no PVC was ever deleted, not even of the removed CTs' '
+	test "$(fake_log_count DELETE persistentvolumeclaims)" = 0
+'
 end=$(date +%s)
 
 agent_stop >agent-stop.out 2>&1
