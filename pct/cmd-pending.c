@@ -82,7 +82,8 @@ cmd_pending_exec(struct pct_args *args, struct pct_error **err)
 		}
 		r->del = del[i].force ? 2 : 1;
 	}
-	qsort(rows, n, sizeof(*rows), cmp_prow);
+	if (n > 1)
+		qsort(rows, n, sizeof(*rows), cmp_prow);
 	if (args->format != PCT_OUT_TEXT) {
 		struct pct_out *arr = pct_out_new_array();
 

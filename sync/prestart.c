@@ -994,7 +994,8 @@ randomize_crontab(void)
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n; i++) {
 		_cleanup_free_ char *path = xasprintf("/etc/cron.d/%s", names[i]);
 

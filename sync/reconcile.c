@@ -976,7 +976,8 @@ scan_confdir(struct syncd *sd, bool *dir_ok)
 	}
 	closedir(dir);
 	/* in order: sd->cts is sorted, new CTs are then appended, not inserted */
-	qsort(ids, n, sizeof(*ids), cmp_vmid);
+	if (n > 1) /* ids is NULL for an empty directory: qsort(NULL, 0) is undefined */
+		qsort(ids, n, sizeof(*ids), cmp_vmid);
 	for (i = 0; i < n; i++)
 		syncd_ct(sd, ids[i], true)->has_file = true;
 	free(ids);
