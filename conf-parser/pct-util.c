@@ -405,3 +405,25 @@ pct_quote_bytes(const char *s, size_t len)
 	}
 	return strbuf_detach(&sb, NULL);
 }
+
+char *
+pct_flatten(const char *msg)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = msg;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (n) {
+			if (sb.len)
+				strbuf_addstr(&sb, "; ");
+			strbuf_add(&sb, p, n);
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return strbuf_detach(&sb, NULL);
+}

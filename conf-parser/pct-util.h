@@ -75,6 +75,8 @@ void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 void strbuf_reset(struct strbuf *sb);
 /* Returns the buffer (never NULL, caller frees) and re-initialises sb. */
 char *strbuf_detach(struct strbuf *sb, size_t *len);
+/* Multi-line Proxmox messages ("format error\nip: ...") on one line, joined with "; ". */
+char *pct_flatten(const char *msg);
 void strbuf_release(struct strbuf *sb);
 const char *strbuf_str(const struct strbuf *sb);
 

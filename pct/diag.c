@@ -9,29 +9,6 @@
 
 #include "pct.h"
 
-/* Multi-line Proxmox messages ("format error\nip: ...") on one line. */
-char *
-pct_flatten(const char *msg)
-{
-	struct strbuf sb = STRBUF_INIT;
-	const char *p = msg;
-
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-
-		if (n) {
-			if (sb.len)
-				strbuf_addstr(&sb, "; ");
-			strbuf_add(&sb, p, n);
-		}
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-	return strbuf_detach(&sb, NULL);
-}
-
 /* "vm 100 - text" -> "text" */
 static const char *
 skip_vm_prefix(const char *msg)

@@ -117,8 +117,6 @@ enum {
 	PCT_E_USAGE = PCT_E_INTERNAL + 100, /* message already formatted; add the usage line */
 };
 
-/* Multi-line Proxmox messages on one line, lines joined with "; ". */
-char *pct_flatten(const char *msg);
 /* "FILE:LINE: message" for a parse problem (lint: "FILE:LINE: key: detail"). */
 void pct_print_diag(FILE *f, const char *path, const struct pctconf_diag *d, bool lint);
 

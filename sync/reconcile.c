@@ -145,29 +145,6 @@ load_restart_done(struct syncd *sd, struct ct *ct)
 
 /* ---- validation: the file must be valid before it is acted on ---- */
 
-/* A message on one line: the lines of a multi-line one joined with "; ". */
-static char *
-one_line(const char *msg)
-{
-	struct strbuf sb = STRBUF_INIT;
-	const char *p = msg;
-
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-
-		if (n) {
-			if (sb.len)
-				strbuf_addstr(&sb, "; ");
-			strbuf_add(&sb, p, n);
-		}
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-	return strbuf_detach(&sb, NULL);
-}
-
 /*
  * The first problem of the file, "path:line: message", and how many there
  * are. The parser already reports a value that fails its type check; the
@@ -188,7 +165,7 @@ first_problem(const struct pctconf *conf, size_t *count)
 		if (!first) {
 			_cleanup_free_ char *msg = pctconf_diag_format(conf, d);
 
-			first = one_line(msg);
+			first = pct_flatten(msg);
 		}
 		(*count)++;
 	}
@@ -206,7 +183,7 @@ first_problem(const struct pctconf *conf, size_t *count)
 			continue;
 		if (pctconf_check_api(v->key, v->value, v->len, &msg) < 0) {
 			if (!first) {
-				_cleanup_free_ char *flat = one_line(msg.buf);
+				_cleanup_free_ char *flat = pct_flatten(msg.buf);
 
 				first = xasprintf("%s:%u: %s: %s", conf->path, v->line, v->key,
 						  flat);
