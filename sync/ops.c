@@ -184,6 +184,24 @@ storage_of(struct syncd *sd, const char *volid, char **sid)
 
 #define NO_SNAPSHOT_API "the cluster has no VolumeSnapshot API (" SNAP_GV ")"
 
+/*
+ * Where a VolumeSnapshot an op waits for stands: 1 ready to use, 0 not yet,
+ * -1 failed (the op then fails with the snapshotter's reason).
+ */
+static int
+vs_ready(struct ct *ct, const char *id, const cJSON *have, const char *vs)
+{
+	const char *emsg = js(jget(have, "status", "error", "message"));
+
+	if (emsg) {
+		_cleanup_free_ char *msg = xasprintf("VolumeSnapshot %s failed: %s", vs, emsg);
+
+		op_result(ct, id, "failed", msg);
+		return -1;
+	}
+	return cJSON_IsTrue(jget(have, "status", "readyToUse", NULL)) ? 1 : 0;
+}
+
 /* ---- snapshot-create ---- */
 
 static int
@@ -210,6 +228,7 @@ snapshot_create(struct syncd *sd, struct ct *ct, const cJSON *op, const char *id
 		_cleanup_free_ char *sid = NULL, *vs = NULL, *pvc = NULL, *label = NULL;
 		const struct corral_storage *st;
 		const cJSON *have;
+		int ready;
 
 		if (!volid)
 			continue;
@@ -259,17 +278,10 @@ snapshot_create(struct syncd *sd, struct ct *ct, const cJSON *op, const char *id
 			all_ready = false;
 			continue;
 		}
-		{
-			const char *emsg = js(jget(have, "status", "error", "message"));
-
-			if (emsg) {
-				_cleanup_free_ char *msg = xasprintf("VolumeSnapshot %s failed: %s", vs, emsg);
-
-				op_result(ct, id, "failed", msg);
-				return 0;
-			}
-		}
-		if (!cJSON_IsTrue(jget(have, "status", "readyToUse", NULL)))
+		ready = vs_ready(ct, id, have, vs);
+		if (ready < 0)
+			return 0;
+		if (!ready)
 			all_ready = false;
 	}
 	if (all_ready) {
@@ -513,7 +525,7 @@ base_snapshots(struct syncd *sd, struct ct *ct, unsigned source, const cJSON *vo
 		_cleanup_free_ char *sid = NULL, *vs = NULL, *pvc = NULL;
 		const struct corral_storage *st;
 		const cJSON *have;
-		const char *emsg;
+		int ready;
 
 		if (!key || !src)
 			continue;
@@ -559,14 +571,10 @@ base_snapshots(struct syncd *sd, struct ct *ct, unsigned source, const cJSON *vo
 			all_ready = false;
 			continue;
 		}
-		emsg = js(jget(have, "status", "error", "message"));
-		if (emsg) {
-			_cleanup_free_ char *msg = xasprintf("VolumeSnapshot %s failed: %s", vs, emsg);
-
-			op_result(ct, id, "failed", msg);
+		ready = vs_ready(ct, id, have, vs);
+		if (ready < 0)
 			return 0;
-		}
-		if (!cJSON_IsTrue(jget(have, "status", "readyToUse", NULL)))
+		if (!ready)
 			all_ready = false;
 	}
 	if (all_ready)
