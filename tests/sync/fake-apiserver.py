@@ -1219,6 +1219,17 @@ def default_container(c):
             fr.setdefault("apiVersion", "v1")
 
 
+def default_requests(spec):
+    """A container's missing request of a resource defaults to its limit (pod create and
+    pods/resize alike)."""
+    for c in spec.get("containers") or []:
+        res = c.get("resources") if isinstance(c, dict) else None
+        if isinstance(res, dict) and res.get("limits"):
+            req = res.setdefault("requests", {})
+            for rn, q in res["limits"].items():
+                req.setdefault(rn, q)
+
+
 def default_pod_spec(spec):
     spec.setdefault("restartPolicy", "Always")
     spec.setdefault("terminationGracePeriodSeconds", 30)
@@ -1461,12 +1472,7 @@ class Kinds:
             if isinstance(spec, dict):
                 default_pod_spec(spec)
                 spec.setdefault("enableServiceLinks", True)
-                for c in spec.get("containers") or []:
-                    res = c.get("resources") if isinstance(c, dict) else None
-                    if isinstance(res, dict) and res.get("limits"):
-                        req = res.setdefault("requests", {})
-                        for rn, q in res["limits"].items():
-                            req.setdefault(rn, q)
+                default_requests(spec)
             if old is None:
                 obj["status"] = {"phase": "Pending", "qosClass": qos_class(spec or {})}
         elif k == "PersistentVolumeClaim":
@@ -2547,12 +2553,7 @@ class Cluster:
         may change; requests default from limits as on create; limits cannot be removed; the
         QoS class stays; 1.33 refuses memory limit decreases without RestartContainer."""
         spec, ospec = new.get("spec") or {}, old.get("spec") or {}
-        for c in spec.get("containers") or []:
-            res = c.get("resources") if isinstance(c, dict) else None
-            if isinstance(res, dict) and res.get("limits"):
-                req = res.setdefault("requests", {})
-                for rn, q in res["limits"].items():
-                    req.setdefault(rn, q)
+        default_requests(spec)
         a, b = jcopy(spec), jcopy(ospec)
         for s in (a, b):
             for c in s.get("containers") or []:
