@@ -139,6 +139,15 @@ print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)' "
 }
 
 # fake_log_count [METHOD] [PATH-REGEX]: how many API requests the fake saw
+# objects_of VMID: the "KIND NAME" lines of the objects labelled for the CT (pods aside)
+objects_of () {
+	fake_ctl GET /_fake/objects | "$PYTHON" -S -c 'import json, sys
+for o in json.load(sys.stdin)["objects"]:
+    md = o["metadata"]
+    if md.get("labels", {}).get("corral.dev/ctid") == sys.argv[1] and o["kind"] != "Pod":
+        print(o["kind"], md["name"])' "$1" | sort
+}
+
 fake_log_count () {
 	fake_ctl GET /_fake/log | "$PYTHON" -S -c 'import json, re, sys
 m, p = sys.argv[1], sys.argv[2]

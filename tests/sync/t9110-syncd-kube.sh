@@ -41,15 +41,6 @@ MEM='d["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memo
 DIGEST='d["spec"]["template"]["metadata"]["annotations"]["corral.dev/config-digest"]'
 VOLUMES='d["spec"]["template"]["spec"]["volumes"]'
 
-# the objects of CT ID in the cluster, as "KIND NAME" lines
-objects_of () {
-	fake_ctl GET /_fake/objects | "$PYTHON" -S -c 'import json, sys
-for o in json.load(sys.stdin)["objects"]:
-    md = o["metadata"]
-    if md.get("labels", {}).get("corral.dev/ctid") == sys.argv[1] and o["kind"] != "Pod":
-        print(o["kind"], md["name"])' "$1" | sort
-}
-
 test_expect_success 'first pass: PVCs, ConfigMap, Service and StatefulSet of each CT' '
 	syncd --once --debug 2>err &&
 	grep -q "connected to $FAKE_URL (Kubernetes 1.33" err &&

@@ -35,14 +35,6 @@ settings () {
 }
 settings "$TRASH/kc" >"$CORRAL_CONFIG"
 
-# the cluster's objects of CT ID, as "KIND NAME" lines (pods aside)
-objects_of () {
-	fake_ctl GET /_fake/objects | "$PYTHON" -S -c 'import json, sys
-for o in json.load(sys.stdin)["objects"]:
-    md = o["metadata"]
-    if md.get("labels", {}).get("corral.dev/ctid") == sys.argv[1] and o["kind"] != "Pod":
-        print(o["kind"], md["name"])' "$1" | sort
-}
 STS=/apis/apps/v1/namespaces/default/statefulsets
 MEM='d["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"]'
 
