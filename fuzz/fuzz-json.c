@@ -102,22 +102,41 @@ feed(struct syncd *sd, const char *s, size_t n)
 }
 
 static void
+check_object(struct syncd *sd, const char *name, unsigned vmid, void *arg)
+{
+	enum syncd_kind k = *(enum syncd_kind *)arg;
+	const cJSON **objs;
+	const cJSON *o = syncd_cache_get(sd, k, name), *n;
+	size_t i, count;
+	bool found = false;
+
+	/* its index finds it, parsed back from the stored form with its name */
+	if (!o || !o->string || strcmp(o->string, name))
+		abort();
+	n = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "metadata"), "name");
+	if (!cJSON_IsString(n) || strcmp(n->valuestring, name))
+		abort();
+	/* read twice, the same tree until the trim */
+	if (syncd_cache_get(sd, k, name) != o)
+		abort();
+	if (!vmid)
+		return;
+	count = syncd_cache_of_ct(sd, k, vmid, &objs);
+	for (i = 0; i < count; i++)
+		found |= objs[i] == o;
+	free(objs);
+	if (!found)
+		abort();
+}
+
+static void
 check_cache(struct syncd *sd)
 {
 	for (int k = 0; k < KIND_MAX; k++) {
-		const cJSON *o;
+		enum syncd_kind kind = (enum syncd_kind)k;
 
-		cJSON_ArrayForEach(o, sd->cache[k].objects)
-		{
-			const cJSON *name = cJSON_GetObjectItemCaseSensitive(
-				cJSON_GetObjectItemCaseSensitive(o, "metadata"), "name");
-
-			if (!cJSON_IsString(name) || strcmp(name->valuestring, o->string))
-				abort();
-			/* and its index finds it */
-			if (syncd_cache_get(sd, (enum syncd_kind)k, o->string) != o)
-				abort();
-		}
+		syncd_cache_each(sd, kind, check_object, &kind);
+		syncd_cache_trim(sd);
 	}
 }
 

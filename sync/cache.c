@@ -140,53 +140,6 @@ keep_of(enum syncd_kind k, const char *const *path, int depth)
 	return best;
 }
 
-/*
- * Keys the cache holds thousands of times: one constant string each instead of
- * an allocation per member (cJSON_StringIsConst: cJSON_Delete leaves them).
- */
-static const char *const common_keys[] = {
-	"metadata", "name", "uid", "labels", "annotations", "deletionTimestamp", "spec",
-	"status", "resources", "requests", "limits", "storage", "memory", "cpu", "capacity",
-	"conditions", "type", "reason", "message", "phase", "replicas", "template",
-	"containers", "updateRevision", "nodeName", "podIP", "containerStatuses", "ready",
-	"state", "running", "waiting", "terminated", "exitCode", "readyToUse", "source",
-	"restartCount", "lastState", "startedAt", "image", "imageID", "containerID", "started",
-	"allocatedResources", "lastProbeTime", "lastTransitionTime", "error", "creationTime",
-	"restoreSize", "boundVolumeSnapshotContentName", "volumeSnapshotClassName",
-	"persistentVolumeClaimName", "controller-revision-hash", LABEL_CTID, ANN_SPEC_HASH,
-	ANN_VOLID, ANN_RESTART_HASH, "corral.dev/restored-by", "corral.dev/snapshot",
-	"corral.dev/snapname",
-};
-
-static void
-intern_key(cJSON *it)
-{
-	size_t i;
-
-	if (!it->string || (it->type & cJSON_StringIsConst))
-		return;
-	for (i = 0; i < ARRAY_SIZE(common_keys); i++)
-		if (!strcmp(it->string, common_keys[i])) {
-			cJSON_free(it->string);
-			it->string = (char *)common_keys[i];
-			it->type |= cJSON_StringIsConst;
-			return;
-		}
-}
-
-/* Intern the keys of o and of everything below it. */
-static void
-intern_keys(cJSON *o)
-{
-	cJSON *it;
-
-	for (it = o->child; it; it = it->next) {
-		intern_key(it);
-		if (it->child)
-			intern_keys(it);
-	}
-}
-
 /* The path component of member it of o: its name, or "*" in an array. */
 static const char *
 component(const cJSON *o, const cJSON *it)
@@ -247,47 +200,76 @@ copy_kept(const cJSON *o, enum syncd_kind k, const char **path, int depth)
 	return out;
 }
 
-/* The same, in place, of an object the cache takes over. */
-static void
-slim_in_place(const struct syncd *sd, enum syncd_kind k, cJSON *o)
+/*
+ * The stored form of an object: what is kept of it, printed as compact JSON.
+ * A thousand CTs' objects as cJSON trees (a 64-byte node and an allocation
+ * per member and string) took 5 MB; as text they take a quarter of that.
+ * Readers get a tree parsed on demand (syncd_cache_get), kept until
+ * syncd_cache_trim().
+ */
+static char *
+print_compact(const cJSON *o)
 {
-	const char *path[KEEP_DEPTH];
+	char buf[2048];
+	char *s, *copy;
 
-	if (!sd->dry_run) {
-		prune(o, k, path, 0);
-		intern_keys(o);
-	}
-}
-
-/* A slimmed copy of a borrowed object (watch events). */
-static cJSON *
-slim(const struct syncd *sd, enum syncd_kind k, const cJSON *o)
-{
-	const char *path[KEEP_DEPTH];
-
-	cJSON *copy;
-
-	if (sd->dry_run)
-		return cJSON_Duplicate(o, true);
-	copy = copy_kept(o, k, path, 0);
-	intern_keys(copy);
+	if (cJSON_PrintPreallocated((cJSON *)o, buf, sizeof(buf), false))
+		return xstrdup(buf);
+	s = cJSON_PrintUnformatted(o);
+	if (!s)
+		return NULL; /* out of memory: not cached, read from the API again */
+	copy = xstrdup(s);
+	cJSON_free(s);
 	return copy;
 }
 
+/* The stored form of an object the cache takes over (o is deleted). */
+static char *
+stored_taken(const struct syncd *sd, enum syncd_kind k, cJSON *o)
+{
+	const char *path[KEEP_DEPTH];
+	char *text;
+
+	if (!sd->dry_run)
+		prune(o, k, path, 0);
+	text = print_compact(o);
+	cJSON_Delete(o);
+	return text;
+}
+
+/* The stored form of a borrowed object (watch events). */
+static char *
+stored_copy(const struct syncd *sd, enum syncd_kind k, const cJSON *o)
+{
+	const char *path[KEEP_DEPTH];
+	cJSON *copy;
+	char *text;
+
+	if (sd->dry_run)
+		return print_compact(o);
+	copy = copy_kept(o, k, path, 0);
+	text = print_compact(copy);
+	cJSON_Delete(copy);
+	return text;
+}
+
 /*
- * Two indexes beside the JSON map of each kind (whose lookups walk a list):
- * by name, and by the CT the object belongs to (its ctid label). One entry
- * per object, chained in both tables.
+ * The objects of a kind, in two hash tables: by name, and by the CT the object
+ * belongs to (its ctid label). One entry per object, chained in both.
  */
 struct cache_entry {
 	struct cache_entry *next_name, *next_ct;
-	cJSON *item; /* a child of the kind's map; item->string is the name */
+	char *json;   /* the stored form (see print_compact) */
+	cJSON *tree;  /* json parsed for a reader, until syncd_cache_trim() */
 	unsigned vmid;
+	char name[];
 };
 
 struct cache_index {
 	struct cache_entry **names, **cts;
 	size_t nbuckets, count;
+	struct cache_entry **live; /* the entries with a tree */
+	size_t nlive, alive;
 };
 
 static size_t
@@ -311,7 +293,7 @@ name_slot(struct cache_index *ix, const char *name)
 {
 	struct cache_entry **e = &ix->names[hash_name(name) % ix->nbuckets];
 
-	while (*e && strcmp((*e)->item->string, name) != 0)
+	while (*e && strcmp((*e)->name, name) != 0)
 		e = &(*e)->next_name;
 	return e;
 }
@@ -348,7 +330,7 @@ index_grow(struct cache_index *ix)
 	ix->cts = xcalloc(ix->nbuckets, sizeof(*ix->cts));
 	for (i = 0; i < n; i++) {
 		for (e = old[i]; e; e = next) {
-			struct cache_entry **b = &ix->names[hash_name(e->item->string) % ix->nbuckets];
+			struct cache_entry **b = &ix->names[hash_name(e->name) % ix->nbuckets];
 
 			next = e->next_name;
 			e->next_name = *b;
@@ -357,6 +339,48 @@ index_grow(struct cache_index *ix)
 		}
 	}
 	free(old);
+}
+
+/* Drop the parsed tree of an entry (readers' pointers to it end here). */
+static void
+entry_unparse(struct cache_index *ix, struct cache_entry *e)
+{
+	size_t i;
+
+	if (!e->tree)
+		return;
+	cJSON_Delete(e->tree);
+	e->tree = NULL;
+	for (i = 0; i < ix->nlive; i++)
+		if (ix->live[i] == e) {
+			ix->live[i] = ix->live[--ix->nlive];
+			break;
+		}
+}
+
+/* The tree of an entry, parsed from its stored form when not yet. */
+static const cJSON *
+entry_tree(struct cache_index *ix, struct cache_entry *e)
+{
+	if (e->tree)
+		return e->tree;
+	e->tree = cJSON_Parse(e->json);
+	if (!e->tree)
+		return NULL; /* out of memory */
+	/* item->string is the name, as it was in the map */
+	e->tree->string = e->name;
+	e->tree->type |= cJSON_StringIsConst;
+	ix->live = xgrow(ix->live, ix->nlive + 1, &ix->alive, sizeof(*ix->live));
+	ix->live[ix->nlive++] = e;
+	return e->tree;
+}
+
+static void
+entry_free(struct cache_entry *e)
+{
+	cJSON_Delete(e->tree);
+	free(e->json);
+	free(e);
 }
 
 static void
@@ -371,21 +395,20 @@ index_free(struct cache_index *ix)
 
 		for (e = ix->names[i]; e; e = next) {
 			next = e->next_name;
-			free(e);
+			entry_free(e);
 		}
 	}
 	free(ix->names);
 	free(ix->cts);
+	free(ix->live);
 	free(ix);
 }
 
-/* An empty map and index for a kind. */
+/* An empty index for a kind. */
 static void
 cache_reset(struct cache_kind *c)
 {
-	cJSON_Delete(c->objects);
 	index_free(c->index);
-	c->objects = cJSON_CreateObject();
 	c->index = xcalloc(1, sizeof(*c->index));
 	index_grow(c->index);
 }
@@ -393,57 +416,63 @@ cache_reset(struct cache_kind *c)
 static void
 cache_release(struct cache_kind *c)
 {
-	cJSON_Delete(c->objects);
 	index_free(c->index);
-	c->objects = NULL;
 	c->index = NULL;
 }
 
-/* Store item (owned, slimmed) under its name. */
+/* Store an object's stored form (owned; NULL: out of memory) under its name. */
 static void
-cache_store(struct cache_kind *c, cJSON *item)
+cache_store(struct cache_kind *c, const char *name, unsigned vmid, char *json)
 {
-	_cleanup_free_ char *name = xstrdup(meta_str(item, "name"));
+	struct cache_index *ix = c->index;
 	struct cache_entry **slot, *e;
+	size_t len = strlen(name);
 
-	slot = name_slot(c->index, name);
+	if (!json)
+		return;
+	slot = name_slot(ix, name);
 	if (*slot) {
 		e = *slot;
-		free(item->string);
-		item->string = steal_ptr(name);
-		cJSON_ReplaceItemViaPointer(c->objects, e->item, item);
-		ct_unlink(c->index, e);
+		entry_unparse(ix, e);
+		free(e->json);
+		ct_unlink(ix, e);
 	} else {
-		if (c->index->count >= c->index->nbuckets) {
-			index_grow(c->index);
-			slot = name_slot(c->index, name);
+		if (ix->count >= ix->nbuckets) {
+			index_grow(ix);
+			slot = name_slot(ix, name);
 		}
-		cJSON_AddItemToObject(c->objects, name, item);
-		e = xcalloc(1, sizeof(*e));
+		e = xcalloc(1, sizeof(*e) + len + 1);
+		memcpy(e->name, name, len);
 		*slot = e;
-		c->index->count++;
+		ix->count++;
 	}
-	e->item = item;
-	e->vmid = object_vmid(item);
-	ct_link(c->index, e);
+	e->json = json;
+	e->vmid = vmid;
+	ct_link(ix, e);
 }
 
 static void
 cache_put(const struct syncd *sd, struct cache_kind *c, enum syncd_kind k, const cJSON *o)
 {
-	if (meta_str(o, "name") && c->objects)
-		cache_store(c, slim(sd, k, o));
+	const char *name = meta_str(o, "name");
+
+	if (name && c->index)
+		cache_store(c, name, object_vmid(o), stored_copy(sd, k, o));
 }
 
 static void
 cache_take(const struct syncd *sd, struct cache_kind *c, enum syncd_kind k, cJSON *o)
 {
-	if (!meta_str(o, "name") || !c->objects || !cJSON_IsObject(o)) {
+	_cleanup_free_ char *name = NULL;
+	unsigned vmid;
+
+	if (!meta_str(o, "name") || !c->index || !cJSON_IsObject(o)) {
 		cJSON_Delete(o);
 		return;
 	}
-	slim_in_place(sd, k, o);
-	cache_store(c, o);
+	name = xstrdup(meta_str(o, "name"));
+	vmid = object_vmid(o);
+	cache_store(c, name, vmid, stored_taken(sd, k, o));
 }
 
 void
@@ -470,7 +499,7 @@ syncd_cache_remove(struct syncd *sd, enum syncd_kind k, const char *name)
 	struct cache_kind *c = &sd->cache[k];
 	struct cache_entry **slot, *e;
 
-	if (!c->objects || !name)
+	if (!c->index || !name)
 		return;
 	slot = name_slot(c->index, name);
 	if (!*slot)
@@ -478,9 +507,9 @@ syncd_cache_remove(struct syncd *sd, enum syncd_kind k, const char *name)
 	e = *slot;
 	*slot = e->next_name;
 	ct_unlink(c->index, e);
+	entry_unparse(c->index, e);
 	c->index->count--;
-	cJSON_Delete(cJSON_DetachItemViaPointer(c->objects, e->item));
-	free(e);
+	entry_free(e);
 }
 
 const cJSON *
@@ -489,41 +518,91 @@ syncd_cache_get(struct syncd *sd, enum syncd_kind k, const char *name)
 	struct cache_kind *c = &sd->cache[k];
 	struct cache_entry *e;
 
-	if (!c->objects || !name)
+	if (!c->index || !name)
 		return NULL;
 	e = *name_slot(c->index, name);
-	return e ? e->item : NULL;
+	return e ? entry_tree(c->index, e) : NULL;
 }
 
 static int
-cmp_by_name(const void *a, const void *b)
+cmp_entry_name(const void *a, const void *b)
 {
-	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+	const struct cache_entry *x = *(const struct cache_entry *const *)a;
+	const struct cache_entry *y = *(const struct cache_entry *const *)b;
 
-	return strcmp(x->string, y->string);
+	return strcmp(x->name, y->name);
 }
 
 size_t
 syncd_cache_of_ct(struct syncd *sd, enum syncd_kind k, unsigned vmid, const cJSON ***out)
 {
 	struct cache_kind *c = &sd->cache[k];
-	const cJSON **v = NULL;
-	struct cache_entry *e;
-	size_t n = 0, alloc = 0;
+	struct cache_entry **v = NULL, *e;
+	const cJSON **trees;
+	size_t n = 0, m = 0, alloc = 0, i;
 
 	*out = NULL;
-	if (!c->objects)
+	if (!c->index)
 		return 0;
 	for (e = c->index->cts[hash_vmid(vmid) % c->index->nbuckets]; e; e = e->next_ct) {
 		if (e->vmid != vmid)
 			continue;
 		v = xgrow(v, n + 1, &alloc, sizeof(*v));
-		v[n++] = e->item;
+		v[n++] = e;
 	}
+	if (!n)
+		return 0;
 	if (n > 1)
-		qsort(v, n, sizeof(*v), cmp_by_name);
-	*out = v;
-	return n;
+		qsort(v, n, sizeof(*v), cmp_entry_name);
+	/* the trees in the place of the entries (a pointer each, as large) */
+	trees = (const cJSON **)v;
+	for (i = 0; i < n; i++) {
+		const cJSON *t = entry_tree(c->index, v[i]);
+
+		if (t)
+			trees[m++] = t;
+	}
+	if (!m) {
+		free(v);
+		return 0;
+	}
+	*out = trees;
+	return m;
+}
+
+size_t
+syncd_cache_count(const struct syncd *sd, enum syncd_kind k)
+{
+	return sd->cache[k].index ? sd->cache[k].index->count : 0;
+}
+
+void
+syncd_cache_each(struct syncd *sd, enum syncd_kind k,
+		 void (*fn)(struct syncd *sd, const char *name, unsigned vmid, void *arg), void *arg)
+{
+	struct cache_index *ix = sd->cache[k].index;
+	size_t i;
+
+	for (i = 0; ix && i < ix->nbuckets; i++)
+		for (const struct cache_entry *e = ix->names[i]; e; e = e->next_name)
+			fn(sd, e->name, e->vmid, arg);
+}
+
+void
+syncd_cache_trim(struct syncd *sd)
+{
+	int k;
+
+	for (k = 0; k < KIND_MAX; k++) {
+		struct cache_index *ix = sd->cache[k].index;
+
+		for (; ix && ix->nlive; ix->nlive--) {
+			struct cache_entry *e = ix->live[ix->nlive - 1];
+
+			cJSON_Delete(e->tree);
+			e->tree = NULL;
+		}
+	}
 }
 
 static void api_back(struct syncd *sd);
@@ -577,30 +656,27 @@ syncd_cache_event(struct syncd *sd, enum syncd_kind k, const char *type, const c
 static void
 mark_changed(struct syncd *sd, const struct cache_kind *old, const struct cache_kind *new)
 {
-	const cJSON *it;
+	size_t i;
 
-	if (!old->objects || !old->index)
+	if (!old->index)
 		return;
-	cJSON_ArrayForEach(it, old->objects)
-	{
-		const struct cache_entry *n = *name_slot(new->index, it->string);
-		unsigned vmid = object_vmid(it);
+	for (i = 0; i < old->index->nbuckets; i++) {
+		for (const struct cache_entry *e = old->index->names[i]; e; e = e->next_name) {
+			const struct cache_entry *n = *name_slot(new->index, e->name);
 
-		if (n && cJSON_Compare(it, n->item, true))
-			continue;
-		if (vmid)
-			syncd_ct(sd, vmid, true)->dirty = true;
-		/* its CT label changed: the new CT is to be looked at too */
-		if (n && n->vmid && n->vmid != vmid)
-			syncd_ct(sd, n->vmid, true)->dirty = true;
+			if (n && n->vmid == e->vmid && !strcmp(n->json, e->json))
+				continue;
+			if (e->vmid)
+				syncd_ct(sd, e->vmid, true)->dirty = true;
+			/* its CT label changed: the new CT is to be looked at too */
+			if (n && n->vmid && n->vmid != e->vmid)
+				syncd_ct(sd, n->vmid, true)->dirty = true;
+		}
 	}
-	cJSON_ArrayForEach(it, new->objects)
-	{
-		unsigned vmid = object_vmid(it);
-
-		if (vmid && !*name_slot(old->index, it->string))
-			syncd_ct(sd, vmid, true)->dirty = true;
-	}
+	for (i = 0; i < new->index->nbuckets; i++)
+		for (const struct cache_entry *e = new->index->names[i]; e; e = e->next_name)
+			if (e->vmid && !*name_slot(old->index, e->name))
+				syncd_ct(sd, e->vmid, true)->dirty = true;
 }
 
 static void
@@ -670,7 +746,6 @@ list_kind(struct syncd *sd, enum syncd_kind k, struct pct_error **err)
 	}
 	mark_changed(sd, &sd->cache[k], &fresh);
 	cache_release(&sd->cache[k]);
-	sd->cache[k].objects = fresh.objects;
 	sd->cache[k].index = fresh.index;
 	free(sd->cache[k].resource_version);
 	sd->cache[k].resource_version = version;

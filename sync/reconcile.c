@@ -962,22 +962,19 @@ scan_confdir(struct syncd *sd, bool *dir_ok)
 }
 
 static void
+add_ct_of(struct syncd *sd, const char *name, unsigned vmid, void *arg)
+{
+	if (vmid)
+		syncd_ct(sd, vmid, true);
+}
+
+static void
 add_cluster_cts(struct syncd *sd)
 {
 	int k;
 
-	for (k = 0; k < KIND_MAX; k++) {
-		const cJSON *it;
-
-		cJSON_ArrayForEach(it, sd->cache[k].objects)
-		{
-			const char *c = jstr(jpath(it, "metadata", "labels", LABEL_CTID));
-			unsigned long long v;
-
-			if (c && pct_parse_uint(c, 1, 0xFFFFFFFFu, &v))
-				syncd_ct(sd, (unsigned)v, true);
-		}
-	}
+	for (k = 0; k < KIND_MAX; k++)
+		syncd_cache_each(sd, (enum syncd_kind)k, add_ct_of, NULL);
 }
 
 static void
@@ -1087,6 +1084,8 @@ run(struct syncd *sd, bool all)
 			sd->converged = false;
 			continue; /* backing off; stays dirty */
 		}
+		/* the trees the last CT read from the cache: not needed any more */
+		syncd_cache_trim(sd);
 		if (syncd_reconcile_one(sd, ct, &err) < 0) {
 			ct->dirty = true;
 			failures++;
@@ -1114,6 +1113,7 @@ run(struct syncd *sd, bool all)
 		}
 		i++;
 	}
+	syncd_cache_trim(sd);
 	sd->passes++;
 	return failures ? -1 : 0;
 }

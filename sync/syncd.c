@@ -507,6 +507,7 @@ loop(struct syncd *sd)
 		size_t i;
 		bool any_dirty = false, retry_due = false, full;
 
+		syncd_cache_trim(sd);
 		for (i = 0; i < sd->ncts; i++) {
 			if (!sd->cts[i].dirty)
 				continue;

@@ -45,8 +45,7 @@ enum syncd_kind syncd_kind_of(const char *kind);
 /* The cache of one kind: name -> object, kept current by LIST + WATCH. */
 struct cache_index;
 struct cache_kind {
-	cJSON *objects; /* a JSON object used as a map: name -> object (for iterating) */
-	struct cache_index *index; /* by name, and by CT (the ctid label) */
+	struct cache_index *index; /* by name, and by CT (the ctid label); NULL: none */
 	char *resource_version;
 	struct kube_watch *watch;
 	bool listed;
@@ -154,9 +153,21 @@ void syncd_cache_take(struct syncd *sd, enum syncd_kind k, cJSON *obj);
 /* One watch event (type, object as the server sent it) of kind k into the cache. */
 void syncd_cache_event(struct syncd *sd, enum syncd_kind k, const char *type, const cJSON *obj);
 void syncd_cache_remove(struct syncd *sd, enum syncd_kind k, const char *name);
+/*
+ * An object of the cache, by name. The cache stores objects as text and
+ * parses one when it is read: the tree stays valid until syncd_cache_trim()
+ * or until the object is replaced or removed (a watch event, an apply).
+ */
 const cJSON *syncd_cache_get(struct syncd *sd, enum syncd_kind k, const char *name);
 /* The objects of kind k labelled with this CT (sorted by name; free the array). */
 size_t syncd_cache_of_ct(struct syncd *sd, enum syncd_kind k, unsigned vmid, const cJSON ***out);
+/* Drop the trees readers were given: between CTs, and once per loop. */
+void syncd_cache_trim(struct syncd *sd);
+size_t syncd_cache_count(const struct syncd *sd, enum syncd_kind k);
+/* fn(sd, name, vmid (0: no ctid label), arg) for every object of kind k, in no order. */
+void syncd_cache_each(struct syncd *sd, enum syncd_kind k,
+		      void (*fn)(struct syncd *sd, const char *name, unsigned vmid, void *arg),
+		      void *arg);
 /* An empty cache of kind k, before (or without) its first LIST. */
 void syncd_cache_clear(struct syncd *sd, enum syncd_kind k);
 void syncd_cache_release(struct syncd *sd);
