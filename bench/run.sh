@@ -76,12 +76,19 @@ pct_env() { # name
 	export CORRAL_CONFIG="$work/corral.conf"
 }
 
-exec_row() { # name runs command...
+exec_row() { # name runs command... (started with fork and exec, as a shell does)
 	name=$1 runs=$2
 	shift 2
 	set -- $("$BEXEC" -n "$runs" -- "$@")
 	row "$name" "$1" "$2" "$3" ms
 	last_rss=$4
+}
+
+spawn_row() { # name runs command... (posix_spawn, as Python's subprocess does)
+	name=$1 runs=$2
+	shift 2
+	set -- $("$BEXEC" -s -n "$runs" -- "$@")
+	row "$name" "$1" "$2" "$3" ms
 }
 
 bench_pct() {
@@ -90,11 +97,16 @@ bench_pct() {
 	printf 'output = "manifests"\nmanifest-dir = "%s/manifests"\n' "$work" >"$work/corral.conf"
 	pct_env one
 	make_cts "$CORRAL_CONFDIR" 1
+	# what starting any program costs here: the floor under every pct row
+	exec_row "start floor: /bin/true" $n /bin/true
+	spawn_row "start floor: /bin/true, posix_spawn" $n /bin/true
 	exec_row "pct config 100" $n "$PCT" config 100
 	row "pct config 100: peak RSS" "$last_rss" "" "" KiB
+	spawn_row "pct config 100, posix_spawn" $n "$PCT" config 100
 	exec_row "pct set 100 --memory (a change)" $n "$PCT" set 100 --memory 20%i
 	exec_row "pct set 100 --memory 512 (no-op after the first)" $n "$PCT" set 100 --memory 512
 	exec_row "pct fmt 100.conf" $n "$PCT" fmt "$CORRAL_CONFDIR/100.conf"
+	spawn_row "pct fmt 100.conf, posix_spawn" $n "$PCT" fmt "$CORRAL_CONFDIR/100.conf"
 	exec_row "pct lint 100.conf" $n "$PCT" lint "$CORRAL_CONFDIR/100.conf"
 	sizes="10 1000 10000"
 	[ $quick = 1 ] && sizes="10 1000"
