@@ -554,16 +554,16 @@ syncd_cache_of_ct(struct syncd *sd, enum syncd_kind k, unsigned vmid, const cJSO
 		return 0;
 	if (n > 1)
 		qsort(v, n, sizeof(*v), cmp_entry_name);
-	/* the trees in the place of the entries (a pointer each, as large) */
-	trees = (const cJSON **)v;
+	trees = xcalloc(n, sizeof(*trees));
 	for (i = 0; i < n; i++) {
 		const cJSON *t = entry_tree(c->index, v[i]);
 
 		if (t)
 			trees[m++] = t;
 	}
+	free(v);
 	if (!m) {
-		free(v);
+		free(trees);
 		return 0;
 	}
 	*out = trees;
