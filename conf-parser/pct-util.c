@@ -288,6 +288,22 @@ pct_parse_uint(const char *s, unsigned long long min, unsigned long long max,
 	return true;
 }
 
+bool
+pct_double_to_ll(double d, long long min, long long max, long long *out)
+{
+	long long v;
+
+	/* within long long first (|d| < 2^63), then the range; false for NaN,
+	 * as every comparison with it is */
+	if (!(d > -9.2e18 && d < 9.2e18))
+		return false;
+	v = (long long)d;
+	if (v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
 const char *
 pct_getenv_default(const char *name, const char *def)
 {

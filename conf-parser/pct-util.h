@@ -120,6 +120,13 @@ int pct_strcasecmp(const char *a, const char *b);
 bool pct_parse_uint(const char *s, unsigned long long min, unsigned long long max,
 		    unsigned long long *out);
 
+/*
+ * A number read from JSON (a double) as an integer in [min, max], truncated;
+ * false for NaN, infinities and values out of range, whose conversion would
+ * be undefined.
+ */
+bool pct_double_to_ll(double d, long long min, long long max, long long *out);
+
 /* An environment variable, or def when unset or empty. */
 const char *pct_getenv_default(const char *name, const char *def);
 

@@ -42,8 +42,11 @@ capacity_of(const cJSON *vols, const char *volid)
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(v, "volid");
 		const cJSON *cap = cJSON_GetObjectItemCaseSensitive(v, "capacity");
 
-		if (cJSON_IsString(id) && !strcmp(id->valuestring, volid) && cJSON_IsNumber(cap))
-			return (unsigned long long)cap->valuedouble;
+		long long n;
+
+		if (cJSON_IsString(id) && !strcmp(id->valuestring, volid) && cJSON_IsNumber(cap) &&
+		    pct_double_to_ll(cap->valuedouble, 0, 1LL << 53, &n))
+			return (unsigned long long)n;
 	}
 	return 0;
 }

@@ -77,7 +77,7 @@ pct_status_read(unsigned vmid, struct pct_status *st)
 	st->inplace_resize = cJSON_IsTrue(v);
 	v = cJSON_GetObjectItemCaseSensitive(j, "updated");
 	if (cJSON_IsNumber(v))
-		st->updated = (long long)v->valuedouble;
+		(void)pct_double_to_ll(v->valuedouble, 0, 1LL << 53, &st->updated);
 	cJSON_Delete(j);
 }
 

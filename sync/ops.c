@@ -454,9 +454,14 @@ rollback(struct syncd *sd, struct ct *ct, const cJSON *op, const char *id, struc
 			continue;
 		}
 		{
-			cJSON *o = restored_pvc(sd, ct->vmid, key, volid,
-						cJSON_IsNumber(sz) ? (unsigned long long)sz->valuedouble : 0,
-						"VolumeSnapshot", vs, id, &by);
+			long long size = 0;
+			cJSON *o;
+
+			/* out of range (an edited state file): no size, refused below */
+			if (cJSON_IsNumber(sz))
+				(void)pct_double_to_ll(sz->valuedouble, 0, 1LL << 53, &size);
+			o = restored_pvc(sd, ct->vmid, key, volid, (unsigned long long)size,
+					 "VolumeSnapshot", vs, id, &by);
 			int ret;
 
 			if (!o) {
@@ -604,13 +609,15 @@ clone(struct syncd *sd, struct ct *ct, const struct pctconf *conf, const cJSON *
 		return 0;
 	}
 	if (base) {
+		long long src;
 		int ret;
 
-		if (!cJSON_IsNumber(source)) {
+		if (!cJSON_IsNumber(source) ||
+		    !pct_double_to_ll(source->valuedouble, 1, 0xFFFFFFFFLL, &src)) {
 			op_result(ct, id, "failed", "clone without a source CT");
 			return 0;
 		}
-		ret = base_snapshots(sd, ct, (unsigned)source->valuedouble, vols, id, err);
+		ret = base_snapshots(sd, ct, (unsigned)src, vols, id, err);
 		if (ret <= 0)
 			return ret;
 	}

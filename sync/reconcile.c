@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -90,7 +91,13 @@ state_load(struct syncd *sd, unsigned vmid, struct state *st)
 	v = cJSON_GetObjectItemCaseSensitive(st->json, "restart");
 	st->restart = cJSON_IsString(v) ? v->valuestring : NULL;
 	v = cJSON_GetObjectItemCaseSensitive(st->json, "grace");
-	st->grace = cJSON_IsNumber(v) ? (long)v->valuedouble : -1;
+	{
+		long long grace;
+
+		st->grace = cJSON_IsNumber(v) && pct_double_to_ll(v->valuedouble, 0, INT32_MAX, &grace)
+				    ? (long)grace
+				    : -1;
+	}
 	st->destroy = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st->json, "destroy"));
 	st->destroy_unreferenced =
 		cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st->json, "destroy-unreferenced"));

@@ -258,7 +258,7 @@ syncd_heartbeat_remove(struct syncd *sd)
 	j = cJSON_ParseWithLength(buf, len);
 	pid = cJSON_GetObjectItemCaseSensitive(j, "pid");
 	/* only our own: another agent may have taken over */
-	if (cJSON_IsNumber(pid) && (long)pid->valuedouble == (long)getpid())
+	if (cJSON_IsNumber(pid) && pid->valuedouble == (double)getpid())
 		(void)unlink(path);
 	cJSON_Delete(j);
 }

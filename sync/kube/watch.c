@@ -106,10 +106,15 @@ watch_line(struct kube_watch *w, char *line, size_t len)
 	}
 	if (!strcmp(type->valuestring, "ERROR")) {
 		const cJSON *code = cJSON_GetObjectItemCaseSensitive(obj, "code");
-		long c = cJSON_IsNumber(code) ? (long)code->valuedouble : 500;
-		_cleanup_free_ char *msg = kube_status_message(c, obj);
+		long long c;
+		_cleanup_free_ char *msg = NULL;
 
-		watch_fail(w, KUBE_E_STATUS(c), "watch %s: %s", msg);
+		/* an HTTP status; anything else (3.7e82, from a fuzzer) is a 500 */
+		if (!cJSON_IsNumber(code) || !pct_double_to_ll(code->valuedouble, 100, 599, &c))
+			c = 500;
+		msg = kube_status_message((long)c, obj);
+
+		watch_fail(w, KUBE_E_STATUS((int)c), "watch %s: %s", msg);
 	} else {
 		rv = cJSON_GetObjectItemCaseSensitive(
 			cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "resourceVersion");
