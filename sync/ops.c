@@ -456,13 +456,13 @@ rollback(struct syncd *sd, struct ct *ct, const cJSON *op, const char *id, struc
 		{
 			long long size = 0;
 			cJSON *o;
+			int ret;
 
 			/* out of range (an edited state file): no size, refused below */
 			if (cJSON_IsNumber(sz))
 				(void)pct_double_to_ll(sz->valuedouble, 0, 1LL << 53, &size);
 			o = restored_pvc(sd, ct->vmid, key, volid, (unsigned long long)size,
 					 "VolumeSnapshot", vs, id, &by);
-			int ret;
 
 			if (!o) {
 				_cleanup_free_ char *msg = xasprintf("unable to restore %s: %s", volid, by);
