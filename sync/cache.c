@@ -217,7 +217,7 @@ print_compact(const cJSON *o)
 		return xstrdup(buf);
 	s = cJSON_PrintUnformatted(o);
 	if (!s)
-		return NULL; /* out of memory: not cached, read from the API again */
+		return NULL; /* out of memory */
 	copy = xstrdup(s);
 	cJSON_free(s);
 	return copy;
@@ -420,7 +420,25 @@ cache_release(struct cache_kind *c)
 	c->index = NULL;
 }
 
-/* Store an object's stored form (owned; NULL: out of memory) under its name. */
+/* Remove the entry of a name, if there is one. */
+static void
+index_remove(struct cache_index *ix, const char *name)
+{
+	struct cache_entry **slot = name_slot(ix, name), *e = *slot;
+
+	if (!e)
+		return;
+	*slot = e->next_name;
+	ct_unlink(ix, e);
+	entry_unparse(ix, e);
+	ix->count--;
+	entry_free(e);
+}
+
+/*
+ * Store an object's stored form (owned) under its name. NULL (out of memory)
+ * forgets the name: the next pass finds nothing cached and asks the API.
+ */
 static void
 cache_store(struct cache_kind *c, const char *name, unsigned vmid, char *json)
 {
@@ -428,8 +446,10 @@ cache_store(struct cache_kind *c, const char *name, unsigned vmid, char *json)
 	struct cache_entry **slot, *e;
 	size_t len = strlen(name);
 
-	if (!json)
+	if (!json) {
+		index_remove(ix, name);
 		return;
+	}
 	slot = name_slot(ix, name);
 	if (*slot) {
 		e = *slot;
@@ -497,19 +517,9 @@ void
 syncd_cache_remove(struct syncd *sd, enum syncd_kind k, const char *name)
 {
 	struct cache_kind *c = &sd->cache[k];
-	struct cache_entry **slot, *e;
 
-	if (!c->index || !name)
-		return;
-	slot = name_slot(c->index, name);
-	if (!*slot)
-		return;
-	e = *slot;
-	*slot = e->next_name;
-	ct_unlink(c->index, e);
-	entry_unparse(c->index, e);
-	c->index->count--;
-	entry_free(e);
+	if (c->index && name)
+		index_remove(c->index, name);
 }
 
 const cJSON *

@@ -424,12 +424,60 @@ test_stored_form(void)
 	syncd_cache_release(&sd);
 }
 
+static bool fail_prints;
+
+/* cJSON's allocator: fails print buffers (cJSON asks 256 bytes first) on demand */
+static void *
+failing_malloc(size_t n)
+{
+	return fail_prints && n >= 256 ? NULL : malloc(n);
+}
+
+/*
+ * An object whose text cannot be made (out of memory, on an object too big
+ * for the stack buffer) is forgotten, not left at its old version: the next
+ * pass then finds nothing cached and asks the API.
+ */
+static void
+test_print_fails(void)
+{
+	struct syncd sd = { 0 };
+	cJSON_Hooks hooks = { failing_malloc, free };
+	cJSON *big = object("pvc-big", 100), *conds;
+	char type[64];
+	int i;
+
+	conds = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(big, "status"),
+						 "conditions");
+	for (i = 0; i < 100; i++) {
+		cJSON *c = cJSON_CreateObject();
+
+		snprintf(type, sizeof(type), "SomeConditionTypeNumber%03d", i);
+		cJSON_AddStringToObject(c, "type", type);
+		cJSON_AddItemToArray(conds, c);
+	}
+	cache_reset(&sd.cache[KIND_PVC]);
+	cJSON_InitHooks(&hooks);
+	syncd_cache_put(&sd, KIND_PVC, big);
+	ok(syncd_cache_get(&sd, KIND_PVC, "pvc-big") != NULL, "a big object is stored (%zu bytes)",
+	   strlen((*name_slot(sd.cache[KIND_PVC].index, "pvc-big"))->json));
+	fail_prints = true;
+	syncd_cache_put(&sd, KIND_PVC, big);
+	fail_prints = false;
+	ok(!syncd_cache_get(&sd, KIND_PVC, "pvc-big") && syncd_cache_count(&sd, KIND_PVC) == 0,
+	   "its text cannot be made: forgotten, not kept at the old version");
+	cJSON_InitHooks(NULL);
+	cJSON_Delete(big);
+	syncd_cache_release(&sd);
+}
+
 int
 main(void)
 {
 	test_indexes();
 	test_slim();
 	test_stored_form();
+	test_print_fails();
 	test_mark_changed();
 	plan_done();
 	return tap_failed ? 1 : 0;
