@@ -13,7 +13,7 @@
  *
  * Runs start with fork and exec, as a shell starts a command; with -s, with
  * posix_spawn (a vfork: the parent's memory is not copied), as Python's
- * subprocess (Ansible), Go and systemd start one.
+ * subprocess (so Ansible) and Go start one.
  *
  *	bench-exec [-s] [-n runs] [-w warmups] [-o FILE] -- command [args...]
  */
