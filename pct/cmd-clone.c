@@ -196,24 +196,9 @@ has_volume(const struct pctconf_section *sec)
 	size_t i;
 
 	for (i = 0; i < sec->nvals; i++) {
-		const struct pctconf_key *row;
-		struct pctconf_props p;
-		struct strbuf msg = STRBUF_INIT;
-		const char *vol;
-		bool yes;
+		_cleanup_free_ char *volid = pctconf_mp_volid(sec->vals[i].key, sec->vals[i].value);
 
-		if (!is_mountpoint(sec->vals[i].key))
-			continue;
-		row = pctconf_key_lookup(sec->vals[i].key, NULL);
-		if (pctconf_props_parse(row->props, sec->vals[i].value, &p, &msg, NULL) < 0) {
-			strbuf_release(&msg);
-			continue; /* build_clone says what is wrong with it */
-		}
-		strbuf_release(&msg);
-		vol = pctconf_props_get(&p, "volume");
-		yes = vol && pctconf_classify_mountpoint(vol) == PCTCONF_MP_VOLUME;
-		pctconf_props_release(&p);
-		if (yes)
+		if (volid)
 			return true;
 	}
 	return false;
