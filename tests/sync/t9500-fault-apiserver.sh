@@ -53,10 +53,13 @@ fault_hits () {
 print(sum(f.get("hits", 0) for f in json.load(sys.stdin)["faults"]))'
 }
 
-# configmaps: how many ConfigMaps of ours exist
+# configmaps: how many ConfigMaps of ours exist, read from the fake's control
+# endpoint: the API paths answer with the injected faults, this one never does
 configmaps () {
-	fake_api GET "/api/v1/namespaces/default/configmaps?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dcorral" |
-		"$PYTHON" -S -c 'import json, sys; print(len(json.load(sys.stdin)["items"]))'
+	fake_ctl GET /_fake/objects | "$PYTHON" -S -c 'import json, sys
+print(sum(1 for o in json.load(sys.stdin)["objects"]
+          if o["kind"] == "ConfigMap" and o["metadata"].get("namespace") == "default"
+          and o["metadata"].get("labels", {}).get("app.kubernetes.io/managed-by") == "corral"))'
 }
 
 converged () {
