@@ -138,7 +138,6 @@ v = eval(sys.argv[2])
 print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)' "$1" "$2"
 }
 
-# fake_log_count [METHOD] [PATH-REGEX]: how many API requests the fake saw
 # objects_of VMID: the "KIND NAME" lines of the objects labelled for the CT (pods aside)
 objects_of () {
 	fake_ctl GET /_fake/objects | "$PYTHON" -S -c 'import json, sys
@@ -148,6 +147,7 @@ for o in json.load(sys.stdin)["objects"]:
         print(o["kind"], md["name"])' "$1" | sort
 }
 
+# fake_log_count [METHOD] [PATH-REGEX]: how many API requests the fake saw
 fake_log_count () {
 	fake_ctl GET /_fake/log | "$PYTHON" -S -c 'import json, re, sys
 m, p = sys.argv[1], sys.argv[2]
