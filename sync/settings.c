@@ -146,7 +146,7 @@ corral_settings_load(const char *path, struct corral_settings **out, struct pct_
 		CFG_BOOL("allow-privileged", cfg_false, CFGF_NONE),
 		CFG_STR("user-namespaces", "auto", CFGF_NONE),
 		CFG_STR_LIST("bind-mount-roots", "{}", CFGF_NONE),
-		CFG_STR("prestart-image", "ghcr.io/corral-project/corral-prestart:0.1", CFGF_NONE),
+		CFG_STR("prestart-image", PRESTART_IMAGE, CFGF_NONE),
 		CFG_STR("default-storage", "local", CFGF_NONE),
 		CFG_STR("mac-prefix", "BC:24:11", CFGF_NONE),
 		CFG_INT("wait-timeout", 60, CFGF_NONE),
