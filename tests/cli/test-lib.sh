@@ -48,9 +48,10 @@ else
 	pct () { "$PCT" "$@"; }
 fi
 
+# Under TEST_TRACE=1 a failing test shows every command it ran (set -x).
 test_expect_success () {
 	test_count=$((test_count + 1))
-	if (eval "$2") >"$TRASH/.out" 2>&1; then
+	if (eval "${TEST_TRACE:+set -x;} $2") >"$TRASH/.out" 2>&1; then
 		echo "ok $test_count - $1"
 	else
 		test_failures=$((test_failures + 1))

@@ -5,8 +5,10 @@
 #   cluster.sh up DIR [--version v1.31.2|v1.28.7] [--no-csi]
 #   cluster.sh down DIR
 #   cluster.sh run DIR COMMAND...      COMMAND inside the cluster's namespaces
-#   cluster.sh restart DIR COMPONENT   kill and start again one of: apiserver,
-#                                      kubelet, containerd (with its pods left running)
+#   cluster.sh stop|start|restart DIR COMPONENT
+#                                      one of apiserver, kubelet, containerd,
+#                                      controller-manager, scheduler (the pods
+#                                      stay as they are)
 #
 # Everything lives in DIR: certificates, etcd's data, containerd's root and
 # state, the kubelet's root, pod logs, the CSI driver's volumes, logs of every
@@ -51,7 +53,7 @@ load_env () {
 
 # in_ns COMMAND...: run inside the cluster's network and mount namespaces
 in_ns () {
-	nsenter --target "$(cat "$DIR/pid/anchor")" --mount --net -- "$@"
+	nsenter --target "$(cat "$DIR/pid/anchor")" --mount --net --wd="$PWD" -- "$@"
 }
 
 # ---- cgroups: every process of the cluster is started into DIR's cgroup ----
@@ -630,21 +632,32 @@ down () {
 	say "cluster in $DIR is down"
 }
 
+# the components a test may stop and start (with the pods left running)
+component_check () {
+	case $1 in
+	apiserver|kubelet|containerd|controller-manager|scheduler) ;;
+	*) die "unknown component '$1' (apiserver, kubelet, containerd, controller-manager, scheduler)" ;;
+	esac
+}
+
+start_component () {
+	[ ! -f "$DIR/pid/$1" ] || die "$1 runs already"
+	case $1 in
+	apiserver) start_apiserver; wait_until 120 "the API server" kc get --raw /readyz ;;
+	kubelet) start_kubelet; wait_until 120 "node $NODE Ready" node_ready ;;
+	containerd) start_containerd ;;
+	controller-manager|scheduler)
+		# (the two are started together)
+		stop_component controller-manager; stop_component scheduler; start_controllers ;;
+	esac
+}
+
 case $cmd in
 up) up "$@" ;;
 down) down ;;
 run) load_env; in_ns "$@" ;;
-restart)
-	load_env
-	comp=${1:-}
-	VERSION=$VERSION
-	case $comp in
-	apiserver) stop_component apiserver; start_apiserver
-		wait_until 120 "the API server" kc get --raw /readyz ;;
-	kubelet) stop_component kubelet; start_kubelet
-		wait_until 120 "node $NODE Ready" node_ready ;;
-	containerd) stop_component containerd; start_containerd ;;
-	*) die "restart: unknown component '$comp'" ;;
-	esac ;;
+stop) load_env; component_check "${1:-}"; stop_component "$1" ;;
+start) load_env; component_check "${1:-}"; start_component "$1" ;;
+restart) load_env; component_check "${1:-}"; stop_component "$1"; start_component "$1" ;;
 *) die "unknown command $cmd" ;;
 esac
