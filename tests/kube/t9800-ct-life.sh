@@ -1,7 +1,8 @@
 #!/bin/sh
 # An unprivileged CT's whole life on a real cluster: create with a mount
 # point and a name server, start at once, exec, enter through a terminal,
-# push and pull, data kept across stop and start, pct set (pending) and a vi
+# push and pull, data kept across stop and start, pct set (at once and
+# pending) and a vi
 # edit followed by reboots, shutdown, stop, destroy; its volumes unmounted
 # before they are deleted.
 . "$(dirname "$0")/../cli/test-lib.sh"
@@ -56,6 +57,17 @@ test_expect_success 'pct enter: a shell in a terminal' '
 	wait_for "tmux_screen enter | grep -q \"root@\"" 30 &&
 	tmux_send enter "echo entered-\$((6*7)) >/srv/data/entered; exit" &&
 	wait_for "test \"\$(in_ct 100 cat /srv/data/entered)\" = entered-42" 30
+'
+
+test_expect_success 'pct set of keys that apply at once on a running CT: no restart, the objects follow' '
+	uid=$(pod_uid 100) &&
+	pct set 100 --description "web front" --tags "web;prod" --onboot 1 &&
+	pct config 100 >cfg && grep -qx "onboot: 1" cfg && grep -qx "tags: prod;web" cfg &&
+	! pct pending 100 | grep -q "^new " &&
+	wait_for "test \"\$(kc get statefulset ct-100 -o jsonpath={.metadata.annotations.corral\\.dev/description})\" = \"web front\"" 60 &&
+	wait_for "test \"\$(kc get statefulset ct-100 -o jsonpath={.metadata.labels.tags\\.corral\\.dev/web})\" = true" 60 &&
+	pct status 100 --verbose | grep -qx "pending-restart: 0" &&
+	test "$(pod_uid 100)" = "$uid"
 '
 
 test_expect_success 'data on the rootfs volume and the mount point survive stop and start' '

@@ -36,7 +36,7 @@ test_expect_success 'setup: a privileged and an unprivileged CT, running, with d
 '
 
 test_expect_success 'the agent killed during a snapshot: the new agent finishes it' '
-	pct snapshot 400 snap1 >snap.out 2>&1 &
+	{ pct snapshot 400 snap1 >snap.out 2>&1 & } &&
 	snap=$! &&
 	wait_for "grep -q \"^lock: snapshot\" \"$CORRAL_CONFDIR/400.conf\" && kc get volumesnapshots -o name | grep -q snap1" 120 &&
 	agent_kill &&
@@ -48,7 +48,7 @@ test_expect_success 'the agent killed during a snapshot: the new agent finishes 
 
 test_expect_success 'the agent killed during a start: the new agent finishes it' '
 	pct stop 401 &&
-	pct start 401 >start.out 2>&1 &
+	{ pct start 401 >start.out 2>&1 & } &&
 	start=$! &&
 	wait_for "test \"\$(kc get statefulset ct-401 -o jsonpath={.spec.replicas})\" = 1" 60 &&
 	agent_kill &&
@@ -62,7 +62,7 @@ test_expect_success 'the API server stopped: edits and a stop made meanwhile are
 	cluster stop apiserver &&
 	vi_edit "$CORRAL_CONFDIR/400.conf" "s/^memory: .*/memory: 300/" &&
 	pct set 401 --memory 280 &&
-	pct stop 401 >stop.out 2>&1 &
+	{ pct stop 401 >stop.out 2>&1 & } &&
 	stop=$! &&
 	sleep 5 &&
 	cluster start apiserver &&
@@ -103,7 +103,7 @@ restore_cluster
 test_expect_success 'the kubelet stopped while a CT is stopped: its volumes are released before anything is deleted' '
 	pv=$(pv_of "$(volid 401 mp0)") &&
 	cluster stop kubelet &&
-	pct stop 401 >stop.out 2>&1 &
+	{ pct stop 401 >stop.out 2>&1 & } &&
 	stop=$! &&
 	sleep 5 &&
 	cluster start kubelet &&
