@@ -248,6 +248,19 @@ pctconf_ct_open(int rootfd, const char *path, int flags, mode_t mode)
 	return fd < 0 ? -1 : (int)fd;
 }
 
+int
+pctconf_open_beneath(int dirfd, const char *path, int flags)
+{
+	struct open_how how;
+	long fd;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = (unsigned long long)(flags | O_CLOEXEC);
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+	fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+	return fd < 0 ? -1 : (int)fd;
+}
+
 /* stat a path inside the root, following symlinks inside it (-f, -d, -e) */
 static int
 ct_stat(int rootfd, const char *path, struct stat *st)

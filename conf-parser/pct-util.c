@@ -335,18 +335,13 @@ pct_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-static int
-read_file(const char *path, int flags, size_t max, char **out, size_t *len)
+int
+pct_read_fd(int fd, size_t max, char **out, size_t *len)
 {
-	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t alloc = 0, n = 0;
 	struct stat st;
 
-	/* O_NONBLOCK: a FIFO in place of the file must not block us in open() */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | flags);
-	if (fd < 0)
-		return -1;
 	if (fstat(fd, &st) < 0)
 		return -1;
 	if (S_ISDIR(st.st_mode)) {
@@ -391,6 +386,18 @@ read_file(const char *path, int flags, size_t max, char **out, size_t *len)
 	*out = steal_ptr(buf);
 	*len = n;
 	return 0;
+}
+
+static int
+read_file(const char *path, int flags, size_t max, char **out, size_t *len)
+{
+	_cleanup_close_ int fd = -1;
+
+	/* O_NONBLOCK: a FIFO in place of the file must not block us in open() */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | flags);
+	if (fd < 0)
+		return -1;
+	return pct_read_fd(fd, max, out, len);
 }
 
 int

@@ -141,6 +141,8 @@ int pct_write_all(int fd, const void *buf, size_t len);
 int pct_read_file(const char *path, size_t max, char **out, size_t *len);
 /* The same, but a symbolic link as the last component fails with ELOOP. */
 int pct_read_file_nofollow(const char *path, size_t max, char **out, size_t *len);
+/* The same for an open file (opened with O_NONBLOCK, so a FIFO reads as EINVAL). */
+int pct_read_fd(int fd, size_t max, char **out, size_t *len);
 
 /* A printable rendering of bytes for messages: control bytes and NUL as \xNN. */
 char *pct_quote_bytes(const char *s, size_t len);

@@ -570,6 +570,12 @@ char *pctconf_remove_pve_sections(const char *s, size_t len, size_t *outlen);
  * as chroot(2) would (absolute symlinks stay inside).
  */
 int pctconf_ct_open(int rootfd, const char *path, int flags, mode_t mode);
+/*
+ * Open path below the directory dirfd, following only symbolic links that stay
+ * below it (openat2 RESOLVE_BENEATH): one that leads out, or an absolute
+ * path, fails with EXDEV. No O_CREAT.
+ */
+int pctconf_open_beneath(int dirfd, const char *path, int flags);
 /* ct_is_file_ignored: a regular file <dir>/.pve-ignore.<name> exists. */
 bool pctconf_ct_file_ignored(int rootfd, const char *path);
 

@@ -703,7 +703,7 @@ map_init_containers(struct build *b, cJSON *podspec, const char *secret)
 	str(c, "image", b->set->prestart_image);
 	m = arr(c, "command");
 	cJSON_AddItemToArray(m, cJSON_CreateString("/corral-prestart"));
-	cJSON_AddItemToArray(m, cJSON_CreateString("/etc/corral/ct.conf"));
+	cJSON_AddItemToArray(m, cJSON_CreateString("/etc/corral/ct/ct.conf"));
 	cJSON_AddItemToArray(m, cJSON_CreateString("/rootfs"));
 	cJSON_AddItemToArray(m, cJSON_CreateString("--secrets=/etc/corral/secrets"));
 	m = arr(c, "volumeMounts");
@@ -715,7 +715,7 @@ map_init_containers(struct build *b, cJSON *podspec, const char *secret)
 		cJSON_AddItemToArray(m, vm);
 		vm = cJSON_CreateObject();
 		str(vm, "name", "conf");
-		str(vm, "mountPath", "/etc/corral");
+		str(vm, "mountPath", "/etc/corral/ct");
 		boolean(vm, "readOnly", true);
 		cJSON_AddItemToArray(m, vm);
 		if (secret) {

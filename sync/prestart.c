@@ -20,6 +20,10 @@
  * Secret, default /etc/corral/secrets). The marker is removed after a
  * successful run.
  *
+ * CONF and the secrets are the kubelet's projection of the CT's ConfigMap
+ * and Secret: symbolic links are followed there, but only those that stay
+ * in the file's directory (openat2 RESOLVE_BENEATH).
+ *
  * DNS settings missing from the config come from --resolv-conf (default
  * /etc/resolv.conf: the pod's, as Proxmox takes the host's); `timezone: host`
  * reads /etc/localtime and /etc/timezone below --host-root (default /).
@@ -104,6 +108,67 @@ dir_of(const char *path, const char **base)
 	if (slash == path)
 		return xstrdup("/");
 	return xstrndup(path, (size_t)(slash - path));
+}
+
+/* ---- the config and the secrets: volumes the kubelet projected ---- */
+
+/*
+ * Read a file of the CT's ConfigMap or Secret volume. The kubelet projects
+ * each key as a symbolic link into a timestamped directory it swaps at once
+ * on an update (ct.conf -> ..data/ct.conf, ..data -> ..2026_01_02_...), so
+ * links are followed, but only those that stay in the file's directory: a
+ * link that leads out of the volume (or an absolute one) fails with EXDEV.
+ * The volumes are read-only and outside ROOTFS, so no one who controls the
+ * CT's files can put a link there. (libpctconf's pctconf_load_file refuses
+ * every link: it guards the user's /etc/corral/ct, where a planted link
+ * could make root read any file.) -1 with errno as pct_read_file.
+ */
+static int
+volume_read(const char *path, size_t max, char **out, size_t *len)
+{
+	const char *base;
+	_cleanup_free_ char *dir = dir_of(path, &base);
+	_cleanup_close_ int dfd = -1, fd = -1;
+
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -1;
+	fd = pctconf_open_beneath(dfd, base, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	return pct_read_fd(fd, max, out, len);
+}
+
+/* strerror, and what EXDEV means here */
+static const char *
+volume_strerror(int e)
+{
+	return e == EXDEV ? "a symbolic link leads out of its directory" : strerror(e);
+}
+
+/* the CT's config, with pctconf_load_file's messages */
+static struct pctconf *
+load_conf(const char *path)
+{
+	_cleanup_free_ char *raw = NULL;
+	size_t len;
+
+	if (volume_read(path, PCTCONF_MAX_FILE_SIZE, &raw, &len) < 0) {
+		switch (errno) {
+		case ENOENT:
+			die("Configuration file '%s' does not exist", path);
+		case EISDIR:
+			die("'%s' is a directory, not a config file", path);
+		case EINVAL:
+			die("'%s' is not a regular file", path);
+		case EFBIG:
+			die("unable to read file '%s' - larger than %u MiB", path,
+			    PCTCONF_MAX_FILE_SIZE >> 20);
+		default:
+			die("unable to open file '%s': %s", path, volume_strerror(errno));
+		}
+	}
+	return pctconf_parse(path, 0, raw, len);
 }
 
 static int
@@ -1140,7 +1205,7 @@ create_prepare(struct create_input *in)
 	size_t len;
 
 	memset(in, 0, sizeof(*in));
-	if (pct_read_file(pwfile, 1 << 16, &buf, &len) == 0) {
+	if (volume_read(pwfile, 1 << 16, &buf, &len) == 0) {
 		buf[strcspn(buf, "\n")] = '\0';
 		if (*buf && !is_crypt_hash(buf)) {
 			free(buf);
@@ -1151,16 +1216,16 @@ create_prepare(struct create_input *in)
 		else
 			free(buf);
 	} else if (errno != ENOENT) {
-		die("unable to read '%s' - %s", pwfile, strerror(errno));
+		die("unable to read '%s' - %s", pwfile, volume_strerror(errno));
 	}
 	buf = NULL;
-	if (pct_read_file(kfile, 1 << 20, &buf, &len) == 0) {
+	if (volume_read(kfile, 1 << 20, &buf, &len) == 0) {
 		if (pctconf_value_true(buf))
 			in->keys = buf;
 		else
 			free(buf);
 	} else if (errno != ENOENT) {
-		die("unable to read '%s' - %s", kfile, strerror(errno));
+		die("unable to read '%s' - %s", kfile, volume_strerror(errno));
 	}
 	if (in->keys) {
 		in->home = root_home();
@@ -1270,8 +1335,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (pctconf_load_file(args[0], 0, &conf, &err) < 0)
-		die("%s", err->msg);
+	conf = load_conf(args[0]);
 	s = &conf->main;
 	rootfd = open(args[1], O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)

@@ -5,7 +5,8 @@
 # "host" files (resolv.conf, /etc/localtime, /etc/timezone) and the secrets
 # directory are under $TRASH too.
 
-. "$(dirname "$0")/test-lib.sh"
+# (from tests/cli or tests/sync: both are two levels below the top)
+. "$(dirname "$0")/../../tests/cli/test-lib.sh"
 
 : "${PRESTART:=$top_builddir/sync/corral-prestart}"
 export PRESTART
@@ -97,4 +98,23 @@ snapshot () {
 # mode PATH: octal permission bits
 mode () {
 	stat -c %a "$1"
+}
+
+# kubelet_volume DIR KEY FILE [KEY FILE]...: DIR as the kubelet projects a
+# ConfigMap or Secret volume (its AtomicWriter), with the content of FILE as
+# KEY: the keys' files in a new directory ..<timestamp>, ..data a symbolic
+# link to it (swapped with a rename), each KEY a link ..data/KEY, and the
+# directory of the last projection removed. Called again, it is an update.
+kubelet_volume () {
+	kv_dir=$1 && shift && mkdir -p "$kv_dir" &&
+	kv_old=$(readlink "$kv_dir/..data" 2>/dev/null || :) &&
+	kv_ts=$(basename "$(mktemp -d "$kv_dir/..2026_12_06_20_34_57.XXXXXXXXXX")") &&
+	chmod 755 "$kv_dir/$kv_ts" &&
+	while [ $# -ge 2 ]; do
+		cp "$2" "$kv_dir/$kv_ts/$1" && chmod 644 "$kv_dir/$kv_ts/$1" &&
+		{ [ -L "$kv_dir/$1" ] || ln -s "..data/$1" "$kv_dir/$1"; } &&
+		shift 2 || return 1
+	done &&
+	ln -s "$kv_ts" "$kv_dir/..data_tmp" && mv -T "$kv_dir/..data_tmp" "$kv_dir/..data" &&
+	{ [ -z "$kv_old" ] || rm -rf "${kv_dir:?}/$kv_old"; }
 }

@@ -391,8 +391,12 @@ test_privileged(void)
 		   "and marks the volume");
 		is_str(s_at(ics, "1.name"), "prestart", "second: the guest setup");
 		is_str(s_at(ics, "1.command.0"), "/corral-prestart", "corral-prestart");
+		is_str(s_at(ics, "1.command.1"), "/etc/corral/ct/ct.conf", "of the ConfigMap's key");
+		is_str(s_at(ics, "1.command.3"), "--secrets=/etc/corral/secrets", "and the Secret's keys");
 		is_str(s_at(ics, "1.image"), settings->prestart_image, "from the prestart image");
 		is_str(s_at(ics, "1.volumeMounts.1.name"), "conf", "which reads the config volume");
+		is_str(s_at(ics, "1.volumeMounts.1.mountPath"), "/etc/corral/ct",
+		       "at a directory of its own: no mount point inside the kubelet's volume");
 		ok(find_volume(find(&d, "StatefulSet", "ct-100"), "conf", "configMap.name", "ct-100-conf"),
 		   "the config volume is the CT's ConfigMap");
 	}
@@ -418,6 +422,9 @@ test_privileged(void)
 		is_str(s_at(sec, "data.password"), "JDYkc2FsdCRoYXNo", "the password hash, base64");
 		is_str(s_at(at(find(&d, "StatefulSet", "ct-100"), "spec.template.spec"), "volumes.2.secret.secretName"),
 		       "ct-100-secrets", "mounted for the guest setup");
+		is_str(s_at(at(find(&d, "StatefulSet", "ct-100"), "spec.template.spec"),
+			    "initContainers.1.volumeMounts.2.mountPath"),
+		       "/etc/corral/secrets", "at /etc/corral/secrets, beside the config, not in it");
 		desired_release(&d);
 		pctconf_free(cf);
 	}

@@ -418,6 +418,43 @@ reading(void)
 	close(root);
 }
 
+/* pctconf_open_beneath: the kubelet's ConfigMap and Secret volumes */
+static void
+beneath(void)
+{
+	int dir = new_root(), fd;
+	char *text = NULL;
+	size_t len = 0;
+
+	put("..2026_12_06_20_34_57.1/ct.conf", "hostname: a\n");
+	put_link("..data", "..2026_12_06_20_34_57.1");
+	put_link("ct.conf", "..data/ct.conf");
+	put("outside/ct.conf", "hostname: b\n");
+	fd = pctconf_open_beneath(dir, "ct.conf", O_RDONLY);
+	ok(fd >= 0 && pct_read_fd(fd, 1024, &text, &len) == 0 && len == 12 &&
+		   !memcmp(text, "hostname: a\n", 12),
+	   "a key of the projection is read through ..data");
+	free(text);
+	if (fd >= 0)
+		close(fd);
+	put_link("up.conf", "../x/ct.conf");
+	put_link("abs.conf", root_path);
+	errno = 0;
+	ok(pctconf_open_beneath(dir, "up.conf", O_RDONLY) < 0 && errno == EXDEV,
+	   "a link up and out of the directory fails with EXDEV");
+	errno = 0;
+	ok(pctconf_open_beneath(dir, "abs.conf", O_RDONLY) < 0 && errno == EXDEV,
+	   "an absolute link fails with EXDEV, even to the directory itself");
+	errno = 0;
+	ok(pctconf_open_beneath(dir, "/etc/passwd", O_RDONLY) < 0 && errno == EXDEV,
+	   "an absolute path fails with EXDEV");
+	fd = pctconf_open_beneath(dir, "outside/ct.conf", O_RDONLY);
+	ok(fd >= 0, "a path below the directory opens");
+	if (fd >= 0)
+		close(fd);
+	close(dir);
+}
+
 int
 main(void)
 {
@@ -429,6 +466,7 @@ main(void)
 	detection();
 	os_release_values();
 	reading();
+	beneath();
 	if (root_path[0]) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root_path);
 		(void)system(cmd);
