@@ -623,13 +623,25 @@ static const char keeper_script[] =
 
 /*
  * Persistent rootfs, first step (init container, the CT's own image): copy
- * the image's root filesystem into the rootfs volume, once. Other file
- * systems (the volume itself, /proc, /sys, /dev, the ConfigMap) are not
- * crossed. The markers live inside the volume.
+ * the image's root filesystem into the rootfs volume, once. The copy is
+ * made from a bind mount of / that is not recursive: it shows the image's
+ * own files and nothing the runtime mounted over them. The kubelet's
+ * /etc/hosts (with this first pod's IP, which a later pod does not have),
+ * /etc/hostname and /etc/resolv.conf, /dev, /proc, /sys and the volume
+ * itself stay out. Where the image has no such file, the runtime made an
+ * empty one to mount over: an empty regular /etc/hosts, /etc/hostname or
+ * /etc/resolv.conf is not copied (corral-prestart writes them, as Proxmox's
+ * hook does), nor is the empty mount point of the volume, /rootfs. The bind
+ * lives inside the volume (/.corral/image), so it is not in the copy. The
+ * markers live inside the volume.
  */
 static const char seed_script[] =
 	"set -e; if [ ! -e /rootfs/.corral/seeded ]; then "
-	"cp -a --one-file-system /. /rootfs/; mkdir -p /rootfs/.corral; "
+	"i=/rootfs/.corral/image; mkdir -p \"$i\"; mount --bind / \"$i\"; "
+	"cp -a --one-file-system \"$i/.\" /rootfs/; umount \"$i\"; rmdir \"$i\"; "
+	"for f in etc/hosts etc/hostname etc/resolv.conf; do "
+	"if [ -f \"/rootfs/$f\" ] && [ ! -L \"/rootfs/$f\" ] && [ ! -s \"/rootfs/$f\" ]; then "
+	"rm \"/rootfs/$f\"; fi; done; rmdir /rootfs/rootfs 2>/dev/null || :; "
 	": > /rootfs/.corral/first-start; : > /rootfs/.corral/seeded; fi";
 
 /*

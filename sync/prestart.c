@@ -954,6 +954,28 @@ remove_lxc_name_from_etc_hosts(void)
 	strbuf_release(&j.out);
 }
 
+/*
+ * Not Proxmox's: a rootfs seeded by an earlier agent, whose seed copied
+ * what the runtime had mounted over the image's files, holds the kubelet's
+ * /etc/hosts of its first pod, with that pod's IP and name, which no later
+ * pod has. The kubelet starts the file with this line. Such a file is not
+ * the image's: it goes, once after create, and the PVE section is then
+ * written into a new file, as on an image without one.
+ */
+static void
+drop_kubelet_etc_hosts(void)
+{
+	static const char head[] = "# Kubernetes-managed hosts file";
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+
+	if (!ct_is_file("/etc/hosts"))
+		return;
+	text = ct_read("/etc/hosts", &len);
+	if (text && len >= sizeof(head) - 1 && !memcmp(text, head, sizeof(head) - 1))
+		ct_unlink("/etc/hosts");
+}
+
 static void
 template_fixup(const char *ostype)
 {
@@ -1250,6 +1272,7 @@ static void
 post_create(const char *ostype, const struct create_input *in)
 {
 	clear_machine_id();
+	drop_kubelet_etc_hosts();
 	template_fixup(ostype);
 	randomize_crontab();
 	set_root_password(in->hash);

@@ -3,7 +3,8 @@
 # kubelet projects from the CT's ConfigMap and Secret, where every key is a
 # symbolic link into a timestamped directory (ct.conf -> ..data/ct.conf,
 # ..data -> ..2026_...). It follows those links, and only links that stay
-# inside the volume's directory.
+# inside the volume's directory. At the first start, it removes the
+# kubelet's /etc/hosts that an older seed copied into the rootfs.
 . "$(dirname "$0")/prestart-lib.sh"
 
 B='# --- BEGIN PVE ---'
@@ -110,6 +111,36 @@ test_expect_success 'no file, a dangling link, a directory, a FIFO: the config m
 	echo "corral-prestart: '"'"'bad/dir.conf'"'"' is a directory, not a config file" >expect && test_cmp expect err &&
 	test_must_fail --code=1 kprestart bad/fifo.conf m 2>err &&
 	echo "corral-prestart: '"'"'bad/fifo.conf'"'"' is not a regular file" >expect && test_cmp expect err
+'
+
+KUBELET_HOSTS='# Kubernetes-managed hosts file.
+127.0.0.1	localhost
+::1	localhost ip6-localhost ip6-loopback
+fe00::0	ip6-localnet
+fe00::0	ip6-mcastprefix
+fe00::1	ip6-allnodes
+fe00::2	ip6-allrouters
+10.232.0.2	ct-100-0.ct-100.corral-m.svc.	ct-100-0'
+
+test_expect_success 'first start: the kubelet'"'"'s /etc/hosts an older seed copied goes' '
+	mk_seeded kh && printf "%s\n" "$KUBELET_HOSTS" >kh/etc/hosts &&
+	echo ct-100-0 >kh/etc/hostname && echo "nameserver 10.96.0.10" >kh/etc/resolv.conf &&
+	kprestart etc/ct/ct.conf kh 2>err && test_cmp /dev/null err &&
+	printf "%s\n" "$B" "127.0.0.1 localhost.localnet localhost" "::1 localhost.localnet localhost" \
+		"127.0.1.1 web1.a.example web1" "$E" >expect &&
+	test_cmp expect kh/etc/hosts &&
+	echo web1 >expect && test_cmp expect kh/etc/hostname &&
+	printf "%s\n" "$B" "search a.example" "nameserver 1.1.1.1" "$E" >expect &&
+	test_cmp expect kh/etc/resolv.conf
+'
+
+test_expect_success 'only then, only that file, and not when it is frozen' '
+	mk_debian kl && printf "%s\n" "$KUBELET_HOSTS" >kl/etc/hosts &&
+	kprestart etc/ct/ct.conf kl && grep -q "^10.232.0.2	ct-100-0" kl/etc/hosts &&
+	mk_seeded km && printf "127.0.0.1 localhost\n%s\n" "$KUBELET_HOSTS" >km/etc/hosts &&
+	kprestart etc/ct/ct.conf km && grep -q "^10.232.0.2	ct-100-0" km/etc/hosts &&
+	mk_seeded ki && printf "%s\n" "$KUBELET_HOSTS" >ki/etc/hosts && : >ki/etc/.pve-ignore.hosts &&
+	kprestart etc/ct/ct.conf ki && printf "%s\n" "$KUBELET_HOSTS" >expect && test_cmp expect ki/etc/hosts
 '
 
 test_expect_success 'pct still refuses a symlinked config in its config directory' '

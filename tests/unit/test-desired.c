@@ -384,11 +384,19 @@ test_privileged(void)
 	{
 		const cJSON *ics = at(find(&d, "StatefulSet", "ct-100"), "spec.template.spec.initContainers");
 
+		const char *seed = s_at(ics, "0.command.2");
+		const char *bind = seed ? strstr(seed, "mount --bind / \"$i\"") : NULL;
+		const char *cp = seed ? strstr(seed, "cp -a --one-file-system \"$i/.\" /rootfs/") : NULL;
+
 		is_str(s_at(ics, "0.name"), "seed", "first init container: the seed");
-		ok(s_at(ics, "0.command.2") && strstr(s_at(ics, "0.command.2"), "cp -a --one-file-system /. /rootfs/"),
-		   "the seed copies the image's root once");
-		ok(s_at(ics, "0.command.2") && strstr(s_at(ics, "0.command.2"), "/rootfs/.corral/seeded"),
-		   "and marks the volume");
+		ok(seed && strstr(seed, "i=/rootfs/.corral/image;"), "the seed binds the image's root into the volume");
+		ok(bind && cp && bind < cp, "and copies the image's root from that bind, once");
+		ok(seed && !strstr(seed, "--rbind") && !strstr(seed, "cp -a --one-file-system /. "),
+		   "not from / with the kubelet's /etc/hosts, /etc/hostname, /etc/resolv.conf mounted over it");
+		ok(seed && strstr(seed, "for f in etc/hosts etc/hostname etc/resolv.conf;") &&
+			   strstr(seed, "[ ! -s \"/rootfs/$f\" ]; then rm \"/rootfs/$f\""),
+		   "the empty files the runtime mounted over are left out");
+		ok(seed && strstr(seed, "/rootfs/.corral/seeded"), "and marks the volume");
 		is_str(s_at(ics, "1.name"), "prestart", "second: the guest setup");
 		is_str(s_at(ics, "1.command.0"), "/corral-prestart", "corral-prestart");
 		is_str(s_at(ics, "1.command.1"), "/etc/corral/ct/ct.conf", "of the ConfigMap's key");
