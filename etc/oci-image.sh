@@ -9,8 +9,8 @@
 # config` (e.g. --config.entrypoint=/corral-prestart). The image is tagged TAG
 # (org.opencontainers.image.ref.name) inside the archive, which is an OCI image
 # layout in a tar: `skopeo copy oci-archive:OUT.oci.tar:TAG docker://REGISTRY/NAME:TAG`,
-# `podman load -i OUT.oci.tar`, or `ctr -n k8s.io images import --base-name NAME OUT.oci.tar`
-# (which names it NAME:TAG).
+# `ctr -n k8s.io images import --base-name NAME OUT.oci.tar` (which names it NAME:TAG), or
+# `podman load -i OUT.oci.tar` (which names it localhost/TAG:latest, to be tagged NAME:TAG).
 #
 # The image's dates come from SOURCE_DATE_EPOCH when it is set, so the same
 # layer gives the same archive.
