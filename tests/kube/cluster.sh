@@ -139,7 +139,7 @@ wait_until () {
 	done
 }
 
-kc () { in_ns "$BIN/kubectl-shim" "$@"; }
+kc () { in_ns "$DIR/kubectl-shim" "$@"; }
 
 unpack () {
 	src=$KUBE_BINARIES/$1
@@ -512,12 +512,13 @@ up () {
 		CONTAINERD=$BIN/containerd RUNC=$BIN/runc CTR=$BIN/ctr
 	fi
 	# kubectl: the machine's, if any (the tests that need it say so); a shim
-	# that points it at this cluster
-	cat >"$BIN/kubectl-shim" <<EOF
+	# that points it at this cluster. In DIR, not in BIN: clusters share
+	# KUBE_BINCACHE, and a shim there points at the last one brought up
+	cat >"$DIR/kubectl-shim" <<EOF
 #!/bin/sh
 exec kubectl --kubeconfig="$DIR/admin.kubeconfig" "\$@"
 EOF
-	chmod +x "$BIN/kubectl-shim"
+	chmod +x "$DIR/kubectl-shim"
 	command -v kubectl >/dev/null || die "no kubectl (needed to set the cluster up)"
 
 	cat >"$DIR/cluster.env" <<EOF
@@ -599,7 +600,9 @@ down () {
 	# pods first, gracefully, while everything still runs
 	if [ -f "$DIR/pid/anchor" ] && kill -0 "$(cat "$DIR/pid/anchor")" 2>/dev/null &&
 	   [ -f "$DIR/pid/kubelet" ] && [ -f "$DIR/pid/apiserver" ]; then
-		timeout 30 "$BIN/kubectl-shim" delete namespaces -l corral-test=1 --wait=false >/dev/null 2>&1 || true
+		# (in the cluster's network namespace: its API server is not reachable outside)
+		timeout 30 nsenter --target "$(cat "$DIR/pid/anchor")" --mount --net -- \
+			"$DIR/kubectl-shim" delete namespaces -l corral-test=1 --wait=false >/dev/null 2>&1 || true
 	fi
 	for c in csi-registrar csi-provisioner csi-snapshotter csi-resizer snapshot-controller \
 	         scheduler controller-manager kubelet; do
