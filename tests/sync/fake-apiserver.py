@@ -106,6 +106,8 @@ RTYPES = [
           ("status", "finalize"), name_rule="label",
           verbs=["create", "delete", "get", "list", "patch", "update", "watch"],
           field_selectors=("status.phase",)),
+    RType("", "v1", "nodes", "Node", False, "node", ("no",), ("status",),
+          field_selectors=("spec.unschedulable",)),
     RType("", "v1", "pods", "Pod", True, "pod", ("po",), ("status", "resize"),
           categories=("all",), return_deleted=True,
           field_selectors=("spec.nodeName", "spec.restartPolicy", "spec.schedulerName",
@@ -152,7 +154,7 @@ def rt(group, plural):
 # ObjectMeta. Unknown fields there are pruned (with a warning) or refused
 # (fieldValidation=Strict), as the real server does; deeper levels are kept.
 TOP_FIELDS = {
-    "Namespace": ("spec", "status"), "Pod": ("spec", "status"),
+    "Namespace": ("spec", "status"), "Node": ("spec", "status"), "Pod": ("spec", "status"),
     "PersistentVolumeClaim": ("spec", "status"), "Service": ("spec", "status"),
     "ConfigMap": ("data", "binaryData", "immutable"),
     "Secret": ("data", "stringData", "type", "immutable"),
@@ -1230,6 +1232,31 @@ def default_requests(spec):
                 req.setdefault(rn, q)
 
 
+def node_object(name, minor):
+    """A node as its kubelet registers it. From 1.30 (RecursiveReadOnlyMounts or
+    UserNamespacesSupport on; 1.31 has the first on by default) the kubelet reports
+    the container runtime's handlers: containerd 2 names runc and the default one
+    (\"\"), each with userNamespaces, as a v1.31.2 node does. Tests change what a
+    node reports as a kubelet would: PUT or PATCH nodes/NAME/status."""
+    st = {"nodeInfo": {"kubeletVersion": "v1.%d.%s" % (minor, DEFAULT_PATCH),
+                       "containerRuntimeVersion": "containerd://2.0.11",
+                       "architecture": "amd64", "operatingSystem": "linux"},
+          "addresses": [{"type": "InternalIP", "address": NODE_IP},
+                        {"type": "Hostname", "address": name}],
+          "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady",
+                          "message": "kubelet is posting ready status"}]}
+    if minor >= 30:
+        st["runtimeHandlers"] = [
+            {"features": {"recursiveReadOnlyMounts": True, "userNamespaces": True},
+             "name": n} for n in ("runc", "")]
+    return {"metadata": {"name": name, "labels": {
+        "beta.kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux",
+        "kubernetes.io/arch": "amd64", "kubernetes.io/hostname": name,
+        "kubernetes.io/os": "linux"}},
+        "spec": {"podCIDR": "10.244.0.0/24", "podCIDRs": ["10.244.0.0/24"]},
+        "status": st}
+
+
 def default_pod_spec(spec):
     spec.setdefault("restartPolicy", "Always")
     spec.setdefault("terminationGracePeriodSeconds", 30)
@@ -1470,6 +1497,7 @@ class Kinds:
                 obj["status"] = {"phase": "Active"}
         elif k == "Pod":
             if isinstance(spec, dict):
+                self.drop_host_users(spec, (old or {}).get("spec"))
                 default_pod_spec(spec)
                 spec.setdefault("enableServiceLinks", True)
                 default_requests(spec)
@@ -1522,6 +1550,7 @@ class Kinds:
                                 {"whenDeleted": "Retain", "whenScaled": "Retain"})
                 ts = dig(spec, "template", "spec")
                 if isinstance(ts, dict):
+                    self.drop_host_users(ts, dig(old or {}, "spec", "template", "spec"))
                     default_pod_spec(ts)
                 for vct in spec.get("volumeClaimTemplates") or []:
                     if isinstance(vct, dict):
@@ -1538,6 +1567,16 @@ class Kinds:
         elif k == "VolumeSnapshot":
             if old is None:
                 obj.pop("status", None)
+
+    def drop_host_users(self, spec, old_spec):
+        """dropDisabledFields: with UserNamespacesSupport off, hostUsers goes, unless the
+        old object already had hostUsers: false (observed on v1.31.2: a dry run of a pod
+        with hostUsers: false comes back without it)."""
+        if self.c.userns_gate() or "hostUsers" not in spec:
+            return
+        if isinstance(old_spec, dict) and old_spec.get("hostUsers") is False:
+            return
+        del spec["hostUsers"]
 
     # -- mutating admission --------------------------------------------------------------
 
@@ -1972,6 +2011,7 @@ def default_settings():
         "unbindable": [],                   # StorageClass names whose PVCs stay Pending
         "image_pull_fail": [],              # regexes: matching images get ImagePullBackOff
         "unschedulable": False,             # every new pod stays Pending (Insufficient memory)
+        "userns_gate": None,                # kube-apiserver's UserNamespacesSupport; None: from 33
         "log_bodies": True,                 # keep request bodies in the request log
     }
 
@@ -2030,6 +2070,7 @@ class Cluster:
             self.hang_release = threading.Event()
             for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
                 self.seed(rt("", "namespaces"), {"metadata": {"name": ns}})
+            self.seed(rt("", "nodes"), node_object(NODE_NAME, self.minor_int()))
             self.seed(rt("storage.k8s.io", "storageclasses"), {
                 "metadata": {"name": "standard", "annotations": {
                     "storageclass.kubernetes.io/is-default-class": "true"}},
@@ -2086,6 +2127,12 @@ class Cluster:
     def minor_int(self):
         m = re.match(r"[0-9]+", str(self.settings["minor"]))
         return int(m.group(0)) if m else 0
+
+    def userns_gate(self):
+        """kube-apiserver's UserNamespacesSupport: beta and off by default until 1.32,
+        on from 1.33; off, the server drops hostUsers from pods and pod templates."""
+        g = self.settings["userns_gate"]
+        return self.minor_int() >= 33 if g is None else bool(g)
 
     def served(self, r):
         if r.group == SNAP_GROUP and not self.settings["snapshot_api"]:
@@ -2434,7 +2481,8 @@ class Cluster:
         for f in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
                   "generation", "managedFields", "selfLink"):
             md.pop(f, None)
-        if r.status_sub:
+        if r.status_sub and r.kind != "Node":
+            # (a kubelet registers its node with its status: nodes keep it on create)
             obj.pop("status", None)
         self.kinds.normalize(r, obj)
         self.kinds.default(r, obj, None)

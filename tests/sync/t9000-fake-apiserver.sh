@@ -539,6 +539,59 @@ test_expect_success 'auth: 403 Forbidden for a configured user and resource' '
 	fake_ctl POST /_fake/config "{\"forbid\":[]}" >/dev/null
 '
 
+test_expect_success 'nodes: the seeded node reports runtime handlers, as a v1.31.2 kubelet with containerd 2' '
+	fake_api GET /api/v1 >out &&
+	json_is out "[(r[\"name\"], r[\"namespaced\"]) for r in d[\"resources\"] if r[\"name\"].startswith(\"nodes\")]" \
+		"[[\"nodes\", false], [\"nodes/status\", false]]" &&
+	fake_api GET /api/v1/nodes >out && expect_status 200 &&
+	json_is out "d[\"kind\"]" NodeList &&
+	json_is out "[i[\"metadata\"][\"name\"] for i in d[\"items\"]]" "[\"fake-node-1\"]" &&
+	json_is out "d[\"items\"][0][\"status\"][\"runtimeHandlers\"]" \
+		"[{\"features\": {\"recursiveReadOnlyMounts\": true, \"userNamespaces\": true}, \"name\": \"runc\"}, {\"features\": {\"recursiveReadOnlyMounts\": true, \"userNamespaces\": true}, \"name\": \"\"}]" &&
+	fake_api GET /api/v1/namespaces/default/nodes/fake-node-1 >out && expect_status 404
+'
+
+test_expect_success 'nodes: a kubelet registers with its status; updates keep it; /status changes it' '
+	fake_api POST /api/v1/nodes "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"old-1\"},\"status\":{\"nodeInfo\":{\"kubeletVersion\":\"v1.28.7\"}}}" >out &&
+	expect_status 201 &&
+	json_is out "d[\"status\"][\"nodeInfo\"][\"kubeletVersion\"]" v1.28.7 &&
+	json_is out "\"runtimeHandlers\" in d[\"status\"]" false &&
+	fake_api PATCH "/api/v1/nodes/old-1" "{\"metadata\":{\"labels\":{\"a\":\"b\"}},\"status\":{\"nodeInfo\":{\"kubeletVersion\":\"v0\"}}}" $MERGE >out &&
+	expect_status 200 &&
+	json_is out "d[\"status\"][\"nodeInfo\"][\"kubeletVersion\"]" v1.28.7 &&
+	fake_api PATCH "/api/v1/nodes/old-1/status" "{\"status\":{\"runtimeHandlers\":[{\"name\":\"\",\"features\":{\"userNamespaces\":true}}]}}" $SMP >out &&
+	expect_status 200 &&
+	json_is out "d[\"status\"][\"runtimeHandlers\"][0][\"features\"][\"userNamespaces\"]" true &&
+	fake_api DELETE /api/v1/nodes/old-1 >/dev/null && expect_status 200
+'
+
+test_expect_success 'hostUsers: kept from 1.33; dropped before, as a v1.31.2 API server with its gate off does' '
+	t="{\"apiVersion\":\"apps/v1\",\"kind\":\"StatefulSet\",\"metadata\":{\"generateName\":\"probe-\"},\"spec\":{\"serviceName\":\"p\",\"selector\":{\"matchLabels\":{\"p\":\"1\"}},\"template\":{\"metadata\":{\"labels\":{\"p\":\"1\"}},\"spec\":{\"hostUsers\":false,\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}}}" &&
+	fake_api POST "$STS?dryRun=All" "$t" >out && expect_status 201 &&
+	json_is out "d[\"spec\"][\"template\"][\"spec\"][\"hostUsers\"]" false &&
+	fake_api GET $STS >out && json_is out "len(d[\"items\"])" 0 &&
+	fake_ctl POST /_fake/version "{\"minor\":\"31\"}" >/dev/null &&
+	fake_api POST "$STS?dryRun=All" "$t" >out && expect_status 201 &&
+	json_is out "\"hostUsers\" in d[\"spec\"][\"template\"][\"spec\"]" false &&
+	fake_api POST $NS/pods "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"hu\"},\"spec\":{\"hostUsers\":false,\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}" >out &&
+	expect_status 201 &&
+	json_is out "\"hostUsers\" in d[\"spec\"]" false &&
+	fake_ctl POST /_fake/config "{\"userns_gate\":true}" >/dev/null &&
+	fake_api POST "$STS?dryRun=All" "$t" >out &&
+	json_is out "d[\"spec\"][\"template\"][\"spec\"][\"hostUsers\"]" false &&
+	fake_ctl POST /_fake/config "{\"userns_gate\":null}" >/dev/null &&
+	fake_ctl POST /_fake/version "{\"minor\":\"33\"}" >/dev/null &&
+	fake_api DELETE $NS/pods/hu >/dev/null
+'
+
+test_expect_success 'nodes: 403 with the RBAC wording of the cluster scope' '
+	fake_ctl POST /_fake/config "{\"forbid\":[{\"user\":\"corral-test\",\"verb\":\"list\",\"resource\":\"nodes\"}]}" >/dev/null &&
+	fake_api GET /api/v1/nodes >out && expect_status 403 &&
+	json_is out "d[\"message\"]" "nodes is forbidden: User \"corral-test\" cannot list resource \"nodes\" in API group \"\" at the cluster scope" &&
+	json_is out "d[\"details\"]" "{\"kind\": \"nodes\"}" &&
+	fake_ctl POST /_fake/config "{\"forbid\":[]}" >/dev/null
+'
+
 test_expect_success 'TLS: a wrong CA fails the handshake, on both sides' '
 	test_must_fail curl -sS --cacert "$FAKE_CERTS/other-ca.crt" -H "Authorization: Bearer $FAKE_TOKEN" \
 		"$FAKE_URL/version" 2>err &&
