@@ -48,6 +48,11 @@ cmd_status_exec(struct pct_args *args, struct pct_error **err)
 			if (st.error)
 				pct_out_add_str(o, "error", st.error);
 			pct_out_add_bool(o, "pending-restart", st.pending_restart);
+			if (st.userns >= 0) {
+				pct_out_add_bool(o, "userns", st.userns > 0);
+				if (st.userns_reason)
+					pct_out_add_str(o, "userns-reason", st.userns_reason);
+			}
 			if ((v = pctconf_get(&conf->main, "lock")))
 				pct_out_add_str(o, "lock", v);
 		}
@@ -89,6 +94,10 @@ cmd_status_exec(struct pct_args *args, struct pct_error **err)
 		if (pctconf_value_true(pctconf_get(&conf->main, "template")))
 			printf("template: 1\n");
 		printf("type: lxc\n");
+		/* whether the CT's pod runs in a user namespace of its own, and why */
+		if (st.userns >= 0)
+			printf("userns: %d%s%s%s\n", st.userns, st.userns_reason ? " (" : "",
+			       st.userns_reason ? st.userns_reason : "", st.userns_reason ? ")" : "");
 		printf("vmid: %u\n", args->vmid);
 		(void)cores;
 	}

@@ -151,6 +151,8 @@ struct pct_status {
 	char *digest;
 	bool pending_restart;
 	bool inplace_resize; /* the cluster can resize a running pod */
+	int userns;	     /* the pod has a user namespace of its own: 1, 0; -1 not said */
+	char *userns_reason; /* why, in words */
 	long long updated;
 };
 void pct_status_read(unsigned vmid, struct pct_status *st);

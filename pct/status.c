@@ -60,6 +60,7 @@ pct_status_read(unsigned vmid, struct pct_status *st)
 	const cJSON *v;
 
 	memset(st, 0, sizeof(*st));
+	st->userns = -1;
 	st->agent = pct_agent_alive();
 	j = read_json(path);
 	if (!j)
@@ -75,6 +76,9 @@ pct_status_read(unsigned vmid, struct pct_status *st)
 	st->pending_restart = cJSON_IsTrue(v);
 	v = cJSON_GetObjectItemCaseSensitive(j, "inplace_resize");
 	st->inplace_resize = cJSON_IsTrue(v);
+	v = cJSON_GetObjectItemCaseSensitive(j, "userns");
+	st->userns = cJSON_IsBool(v) ? cJSON_IsTrue(v) : -1;
+	st->userns_reason = jstr(j, "userns_reason");
 	v = cJSON_GetObjectItemCaseSensitive(j, "updated");
 	if (cJSON_IsNumber(v))
 		(void)pct_double_to_ll(v->valuedouble, 0, 1LL << 53, &st->updated);
@@ -90,6 +94,7 @@ pct_status_release(struct pct_status *st)
 	free(st->ip);
 	free(st->error);
 	free(st->digest);
+	free(st->userns_reason);
 	memset(st, 0, sizeof(*st));
 }
 

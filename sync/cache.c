@@ -89,6 +89,7 @@ static const struct kept_path {
 	{ KIND_PVC, { "status", "conditions", "*", "type" } },
 	{ KIND_POD, { "metadata", "labels", "controller-revision-hash" } },
 	{ KIND_POD, { "spec", "nodeName" } },
+	{ KIND_POD, { "spec", "hostUsers" } }, /* its own user namespace: status.c */
 	{ KIND_POD, { "status", "phase" } },
 	{ KIND_POD, { "status", "reason" } },
 	{ KIND_POD, { "status", "message" } },

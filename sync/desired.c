@@ -864,10 +864,10 @@ map_security(struct build *b, cJSON *podspec, cJSON *c)
 		for (i = 0; caps[i]; i++)
 			cJSON_AddItemToArray(add, cJSON_CreateString(caps[i]));
 		str(obj(sc, "seccompProfile"), "type", "RuntimeDefault");
+		/* without, the CT's root is the host's root: the agent says so once,
+		 * and pct status --verbose for each CT (nodes.c) */
 		if (b->in->caps.user_namespaces)
 			boolean(podspec, "hostUsers", false);
-		else
-			add_warning(b->d, "the cluster has no user namespaces: the unprivileged CT runs as root in the host's user namespace");
 	}
 	if (uid && pct_isdigit((unsigned char)*uid))
 		num(sc, "runAsUser", strtod(uid, NULL));
@@ -1187,6 +1187,7 @@ syncd_desired(const struct desired_input *in, struct desired *out, struct pct_er
 	b.ns = in->settings->namespace;
 	unpriv = get(&b, "unprivileged");
 	b.privileged = unpriv && !strcmp(unpriv, "0");
+	out->privileged = b.privileged;
 	b.volumes = cJSON_CreateArray();
 	b.mounts = cJSON_CreateArray();
 	b.pvcs = cJSON_CreateArray();

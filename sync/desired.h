@@ -22,9 +22,9 @@
 /* on the pod template: hash of the keys corral-prestart applies at start */
 #define ANN_GUEST_SETUP "corral.dev/guest-setup"
 
-/* What the cluster can do; decided by version discovery. */
+/* What the cluster can do; decided at connect (syncd.c, nodes.c). */
 struct desired_caps {
-	bool user_namespaces; /* hostUsers: false (Kubernetes >= 1.30) */
+	bool user_namespaces; /* unprivileged CTs get hostUsers: false */
 };
 
 struct desired_input {
@@ -54,6 +54,7 @@ struct desired {
 	size_t nwarnings;
 	struct desired_volume *volumes; /* every volume the config references */
 	size_t nvolumes;
+	bool privileged; /* unprivileged: 0: a privileged pod, never hostUsers: false */
 };
 
 int syncd_desired(const struct desired_input *in, struct desired *out, struct pct_error **err);

@@ -831,6 +831,8 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 		goto status;
 	}
 	ct->refused = false;
+	ct->rendered = true;
+	ct->privileged = d.privileged;
 	if (!sd->kube_mode) {
 		bool changed = false;
 

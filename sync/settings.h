@@ -36,7 +36,7 @@ struct corral_settings {
 	bool allow_privileged;
 	/*
 	 * hostUsers: false for unprivileged CTs: 1 yes, 0 no, -1 auto (from
-	 * the server's version, Kubernetes >= 1.33; yes for manifests).
+	 * what the nodes report, sync/nodes.c; yes for manifests).
 	 */
 	int user_namespaces;
 	char **bind_roots;

@@ -2,6 +2,7 @@
  * What the agent publishes for pct, under CORRAL_RUNDIR (written atomically):
  *   ct/<vmid>.status  {"vmid", "status", "phase", "node", "ip", "error",
  *                      "pending_restart", "inplace_resize", "digest",
+ *                      "userns", "userns_reason" (nodes.c),
  *                      "generation", "mode", "updated"; for the agent itself:
  *                      "restart", "ops", "resize_refused", "resize_error"}
  *   syncd.heartbeat   {"pid", "time", "interval"}
@@ -177,6 +178,7 @@ syncd_status_write(struct syncd *sd, struct ct *ct)
 		cJSON_AddStringToObject(j, "mode", "manifests");
 	}
 	cJSON_AddBoolToObject(j, "pending_restart", ct->pending_restart);
+	syncd_userns_status(sd, ct, sd->kube_mode ? syncd_cache_get(sd, KIND_POD, pod) : NULL, j);
 	/* pct applies memory, cpulimit and cpuunits of a running CT at once when true */
 	cJSON_AddBoolToObject(j, "inplace_resize", sd->kube_mode && sd->has_pod_resize);
 	if (ct->error)

@@ -371,21 +371,20 @@ connect_with(struct syncd *sd, const struct kube_config *kc, int *majorp, int *m
 	ret = kube_server_version(sd->kube, &major, &minor, err);
 	if (ret < 0)
 		return pct_error_prefix(err, "unable to reach the API server %s", kc->server);
-	/* user namespaces (hostUsers: false) are on by default from 1.33 */
-	if (sd->settings->user_namespaces >= 0)
-		sd->caps.user_namespaces = sd->settings->user_namespaces;
-	else
-		sd->caps.user_namespaces = major > 1 || (major == 1 && minor >= 33);
 	if (kube_has_resource(sd->kube, "snapshot.storage.k8s.io/v1", "volumesnapshots",
 			      &sd->has_snapshots, err) < 0)
 		return -1;
 	/* in-place pod resize: beta and on by default from 1.33 */
 	if (kube_has_resource(sd->kube, "v1", "pods/resize", &sd->has_pod_resize, err) < 0)
 		return -1;
+	/* user namespaces (hostUsers: false): from what the nodes report (nodes.c) */
+	if (syncd_userns_connect(sd, major, minor, err) < 0)
+		return -1;
 	syncd_log(sd, "connected to %s (Kubernetes %d.%d%s%s%s)", kc->server, major, minor,
 		  sd->caps.user_namespaces ? ", user namespaces" : "",
 		  sd->has_snapshots ? ", volume snapshots" : "",
 		  sd->has_pod_resize ? ", in-place resize" : "");
+	syncd_userns_log(sd);
 	*majorp = major;
 	*minorp = minor;
 	return 0;
@@ -458,6 +457,7 @@ connect_and_sync(struct syncd *sd, struct pct_error **err)
 		}
 		pct_error_free(err);
 		syncd_cache_release(sd);
+		syncd_userns_stop(sd);
 		if (sd->kube) {
 			kube_close(sd->kube);
 			sd->kube = NULL;
@@ -534,6 +534,9 @@ loop(struct syncd *sd)
 
 			if (retry && retry < deadline)
 				deadline = retry;
+			retry = syncd_userns_next_retry(sd);
+			if (retry && retry < deadline)
+				deadline = retry;
 		}
 		wait_events(sd, deadline);
 		if (sd->stop)
@@ -544,11 +547,15 @@ loop(struct syncd *sd)
 		last_check = now;
 		/* the config directory appeared, went or was replaced: read everything */
 		full = syncd_watch_check(sd);
-		if (sd->kube_mode)
+		if (sd->kube_mode) {
 			syncd_cache_rewatch(sd);
+			syncd_userns_rewatch(sd);
+		}
 		if (now >= next_resync || full) {
-			if (now >= next_resync)
+			if (now >= next_resync) {
 				syncd_debug(sd, "periodic resync");
+				syncd_userns_resync(sd);
+			}
 			(void)syncd_reconcile_all(sd);
 			next_resync = now + (double)sd->settings->resync_interval;
 			dirty_since = 0;
@@ -631,9 +638,6 @@ main(int argc, char **argv)
 	sd.statedir = pctconf_statedir();
 	sd.rundir = pctconf_rundir();
 	sd.kube_mode = !strcmp(sd.settings->output, "kube");
-	/* manifests are for a cluster we do not see: assume a current one */
-	if (!sd.kube_mode)
-		sd.caps.user_namespaces = sd.settings->user_namespaces != 0;
 	the_sd = &sd;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -656,6 +660,8 @@ main(int argc, char **argv)
 		}
 	} else {
 		syncd_log(&sd, "no cluster: writing manifests to %s", sd.settings->manifest_dir);
+		/* manifests are for a cluster we do not see: assume a current one */
+		syncd_userns_manifests(&sd);
 	}
 	if (!sd.once && syncd_watch_init(&sd, &err) < 0) {
 		fprintf(stderr, "corral-syncd: %s\n", err->msg);
@@ -689,6 +695,7 @@ out:
 		syncd_watch_close();
 	if (sd.kube_mode)
 		syncd_cache_release(&sd);
+	syncd_userns_release(&sd);
 	if (sd.kube)
 		kube_close(sd.kube);
 	{

@@ -8,6 +8,7 @@
  *   manifests.c  the no-cluster output: one YAML file per CT (libyaml)
  *   status.c     CORRAL_RUNDIR/ct/<vmid>.status and the heartbeat
  *   desired.c    the pure mapping of a config to Kubernetes objects
+ *   nodes.c      user namespaces for unprivileged CTs, from the nodes (userns.c: pure)
  *   resize.c     in-place pod resize, the pure parts; podresize.c sends it
  */
 #ifndef SYNCD_H
@@ -81,6 +82,28 @@ struct ct {
 	cJSON *op_started;	 /* id -> wall-clock start, for timeouts */
 	char *resize_error;	 /* why the server refused to resize the pod in place */
 	char *resize_refused;	 /* the refused patch and pod: not sent again */
+	bool rendered;		 /* its objects were computed once: privileged is known */
+	bool privileged;	 /* unprivileged: 0 (never a user namespace) */
+};
+
+/* nodes.c: whether unprivileged CTs get a user namespace of their own. */
+struct userns_node_info;
+struct syncd_userns {
+	char *why;	   /* the reason of the decision (caps.user_namespaces), in words */
+	char *logged;	   /* the last decision logged */
+	struct userns_node_info *nodes; /* name and support of every node, by name */
+	size_t nnodes, anodes;
+	char *forbidden;   /* the agent may not list the nodes: the server's message */
+	bool nowatch;	   /* it may list but not watch them: listed at each resync */
+	bool nowatch_said;
+	int minor;	   /* the server's minor version (1000 past 1.x) */
+	int apiserver;	   /* the dry run: 1 kept hostUsers, 0 dropped it, -1 not asked */
+	bool probed;
+	char *resource_version;
+	struct kube_watch *watch;
+	bool listed;
+	unsigned failures; /* consecutive failed watches or lists, for backoff */
+	double retry_at;   /* monotonic seconds */
 };
 
 struct syncd {
@@ -92,6 +115,7 @@ struct syncd {
 	bool kube_mode;
 	struct kube *kube;
 	struct desired_caps caps;
+	struct syncd_userns userns; /* how caps.user_namespaces was decided */
 	bool has_snapshots; /* VolumeSnapshot API present */
 	bool has_pod_resize; /* pods/resize subresource present (Kubernetes 1.33+) */
 	struct cache_kind cache[KIND_MAX];
@@ -181,6 +205,30 @@ void syncd_cache_rewatch(struct syncd *sd);
 double syncd_cache_next_retry(const struct syncd *sd);
 /* Ask discovery again whether VolumeSnapshots are served; follow a change. */
 bool syncd_snapshots_served(struct syncd *sd);
+
+/* nodes.c */
+/*
+ * Decide at (re)connect: with user-namespaces = auto, list the nodes (and,
+ * unless --once, watch them); before 1.33 ask the API server with a dry run
+ * whether it keeps hostUsers. A 403 on the nodes is no error (no user
+ * namespaces, and why); other API errors are.
+ */
+int syncd_userns_connect(struct syncd *sd, int major, int minor, struct pct_error **err);
+/* output = manifests: decide from corral.conf alone, and say so. */
+void syncd_userns_manifests(struct syncd *sd);
+/* Log the decision and its reason, when they changed since last logged. */
+void syncd_userns_log(struct syncd *sd);
+/* Restart the node watch when it ended (with a list where needed, backing off). */
+void syncd_userns_rewatch(struct syncd *sd);
+/* When syncd_userns_rewatch() has something to retry (monotonic), or 0. */
+double syncd_userns_next_retry(const struct syncd *sd);
+/* At a periodic resync: list the nodes again if they may not be read or watched. */
+void syncd_userns_resync(struct syncd *sd);
+/* Stop the node watch (before kube_close(), which frees it). */
+void syncd_userns_stop(struct syncd *sd);
+void syncd_userns_release(struct syncd *sd);
+/* The CT's "userns" and "userns_reason" status fields (pod: its cached pod, or NULL). */
+void syncd_userns_status(struct syncd *sd, const struct ct *ct, const cJSON *pod, cJSON *j);
 
 /* reconcile.c */
 int syncd_reconcile_all(struct syncd *sd);

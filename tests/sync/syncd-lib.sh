@@ -292,9 +292,9 @@ print(sum(1 for e in json.load(sys.stdin)["requests"] if e.get("watch")))'
 }
 
 # agent_settled VMID: the agent started after pass_mark finished its first pass
-# (VMID: the highest CT) and has its 7 watches running
+# (VMID: the highest CT) and has its 8 watches running (7 kinds and the nodes)
 agent_settled () {
-	wait_for "pass_done $1" && wait_for "[ \$(watch_requests) -ge 7 ]"
+	wait_for "pass_done $1" && wait_for "[ \$(watch_requests) -ge 8 ]"
 }
 
 # kgone KIND NAME: the object does not exist

@@ -107,14 +107,15 @@ test_expect_success '503s on every write of a pass: retried until converged, no 
 test_expect_success 'watches dropped: the agent watches again and sees what changed meanwhile' '
 	fake_log_clear &&
 	fake_ctl POST /_fake/watches/drop >dropped.json &&
-	jsonq_is dropped.json "d[\"dropped\"]" 7 &&
+	# a watch per kind, and the nodes (user namespaces)
+	jsonq_is dropped.json "d[\"dropped\"]" 8 &&
 	fake_api DELETE "$(kpath cm ct-101-conf)" >/dev/null &&
 	wait_for "kget cm ct-101-conf" &&
-	wait_for "[ \$(watch_requests) -ge 7 ]" &&
+	wait_for "[ \$(watch_requests) -ge 8 ]" &&
 	objects >actual && test_cmp all-objects actual &&
 	vi_edit "$CORRAL_CONFDIR/101.conf" "s/^memory: .*/memory: 640/" &&
 	wait_for "kis sts ct-101 \"\$MEM\" 640Mi" &&
-	test $(watch_requests) -le 14
+	test $(watch_requests) -le 16
 '
 
 test_expect_success 'watches refused over and over: backoff, one log line, no busy loop' '
@@ -132,7 +133,7 @@ test_expect_success 'watches refused over and over: backoff, one log line, no bu
 
 test_expect_success 'watches allowed again: an edit converges, the outage is over' '
 	fake_ctl DELETE /_fake/fault >/dev/null &&
-	wait_for "[ \$(fake_stat active_watches) = 7 ]" &&
+	wait_for "[ \$(fake_stat active_watches) = 8 ]" &&
 	vi_edit "$CORRAL_CONFDIR/100.conf" "s/^memory: .*/memory: 700/" &&
 	wait_for "kis sts ct-100 \"\$MEM\" 700Mi" &&
 	wait_log "the API server answers again" &&

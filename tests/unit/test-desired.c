@@ -365,6 +365,7 @@ test_privileged(void)
 	c = at(find(&d, "StatefulSet", "ct-100"), "spec.template.spec.containers.0");
 	ok(!d.refused, "privileged allowed by corral.conf");
 	ok(cJSON_IsTrue(at(c, "securityContext.privileged")), "privileged container");
+	ok(d.privileged, "the CT is known to be privileged (pct status: userns 0)");
 	is_str(s_at(c, "volumeMounts.0.mountPath"), "/rootfs", "the persistent rootfs at /rootfs");
 	is_str(s_at(c, "command.0"), "/bin/sh", "the CT runs through the chroot wrapper");
 	ok(s_at(c, "command.2") && strstr(s_at(c, "command.2"), "exec chroot /rootfs"),
@@ -439,7 +440,13 @@ test_privileged(void)
 	d = run("ostemplate: debian\nrootfs: local:vm-100-disk-0,size=4G\nunprivileged: 1\n", true, false);
 	ok(!at(find(&d, "StatefulSet", "ct-100"), "spec.template.spec.hostUsers"),
 	   "no hostUsers where the cluster lacks user namespaces");
-	ok(d.nwarnings == 1, "and a warning says so");
+	/* the agent says it once, and pct status --verbose for each CT: not a line per CT */
+	ok(d.nwarnings == 0, "and no warning for each CT");
+	ok(!d.privileged, "an unprivileged CT");
+	desired_release(&d);
+	d = run("ostemplate: debian\nrootfs: local:vm-100-disk-0,size=4G\nunprivileged: 0\n", true, true);
+	ok(find(&d, "StatefulSet", "ct-100") && !at(find(&d, "StatefulSet", "ct-100"), "spec.template.spec.hostUsers"),
+	   "a privileged CT never gets hostUsers: false, even where the cluster has user namespaces");
 	desired_release(&d);
 	load_settings(false);
 }
