@@ -86,6 +86,7 @@ static const struct kept_path {
 	{ KIND_PVC, { "metadata", "annotations", "corral.dev/restored-by" } },
 	{ KIND_PVC, { "spec", "resources" } },
 	{ KIND_PVC, { "status", "capacity", "storage" } },
+	{ KIND_PVC, { "status", "phase" } },
 	{ KIND_PVC, { "status", "conditions", "*", "type" } },
 	{ KIND_POD, { "metadata", "labels", "controller-revision-hash" } },
 	{ KIND_POD, { "spec", "nodeName" } },
@@ -95,6 +96,11 @@ static const struct kept_path {
 	{ KIND_POD, { "status", "podIP" } },
 	{ KIND_POD, { "status", "containerStatuses" } },
 	{ KIND_POD, { "status", "conditions" } },
+	/* why a start fails before the CT runs (observe.c) */
+	{ KIND_POD, { "status", "initContainerStatuses", "*", "name" } },
+	{ KIND_POD, { "status", "initContainerStatuses", "*", "state" } },
+	{ KIND_POD, { "status", "initContainerStatuses", "*", "lastState" } },
+	{ KIND_POD, { "spec", "volumes", "*", "persistentVolumeClaim", "claimName" } },
 	/* in-place resize (podresize.c, resize.c) */
 	{ KIND_POD, { "metadata", "annotations", ANN_RESTART_HASH } },
 	{ KIND_POD, { "spec", "containers", "*", "name" } },

@@ -381,7 +381,7 @@ has_objects(struct syncd *sd, unsigned vmid)
 
 static void
 observe(struct syncd *sd, struct ct *ct, bool want_running, const char **status,
-	char **reason)
+	char **reason, bool *start_failure)
 {
 	_cleanup_free_ char *podname = xasprintf("ct-%u-0", ct->vmid);
 	_cleanup_free_ char *stsname = xasprintf("ct-%u", ct->vmid);
@@ -390,52 +390,25 @@ observe(struct syncd *sd, struct ct *ct, bool want_running, const char **status,
 	const char *phase = pod ? jstr(jpath(pod, "status", "phase", NULL)) : NULL;
 	const cJSON *cs, *c;
 	_cleanup_free_ char *resize_why = NULL;
-	bool ready = false;
+	bool ready = false, waiting = false;
 
 	*reason = NULL;
+	*start_failure = false;
 	/* a resize the server refused, or the kubelet defers or cannot do */
 	ct->pending_restart = resize_pending_restart(pod, sts, &resize_why);
-	if (!pod) {
-		*status = want_running ? "starting" : "stopped";
+	if (!pod || jpath(pod, "metadata", "deletionTimestamp", NULL)) {
+		free(syncd_observe_pod(sd, ct, NULL, want_running, &waiting));
+		*status = !pod ? (want_running ? "starting" : "stopped") : "stopping";
 		return;
 	}
-	if (jpath(pod, "metadata", "deletionTimestamp", NULL)) {
-		*status = "stopping";
-		return;
-	}
+	/* an (init) container that failed, a sandbox, a PVC not bound (observe.c) */
+	*reason = syncd_observe_pod(sd, ct, pod, want_running, &waiting);
+	*start_failure = *reason != NULL && !waiting;
 	cs = jpath(pod, "status", "containerStatuses", NULL);
 	cJSON_ArrayForEach(c, cs)
 	{
-		const cJSON *waiting = jpath(c, "state", "waiting", NULL);
-
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "ready")))
 			ready = true;
-		if (waiting) {
-			const char *r = jstr(cJSON_GetObjectItemCaseSensitive(waiting, "reason"));
-			const char *m = jstr(cJSON_GetObjectItemCaseSensitive(waiting, "message"));
-
-			if (r && (!strcmp(r, "ImagePullBackOff") || !strcmp(r, "ErrImagePull") ||
-				  !strcmp(r, "InvalidImageName")))
-				*reason = xasprintf("the image cannot be pulled (%s)%s%s", r,
-						    m ? ": " : "", m ? m : "");
-			else if (r && strcmp(r, "ContainerCreating") && strcmp(r, "PodInitializing"))
-				*reason = xasprintf("%s%s%s", r, m ? ": " : "", m ? m : "");
-		}
-	}
-	if (!*reason) {
-		const cJSON *conds = jpath(pod, "status", "conditions", NULL);
-
-		cJSON_ArrayForEach(c, conds)
-		{
-			const char *t = jstr(cJSON_GetObjectItemCaseSensitive(c, "type"));
-			const char *s = jstr(cJSON_GetObjectItemCaseSensitive(c, "status"));
-			const char *r = jstr(cJSON_GetObjectItemCaseSensitive(c, "reason"));
-			const char *m = jstr(cJSON_GetObjectItemCaseSensitive(c, "message"));
-
-			if (t && !strcmp(t, "PodScheduled") && s && !strcmp(s, "False"))
-				*reason = xasprintf("the pod cannot be scheduled (%s)%s%s",
-						    r ? r : "Unschedulable", m ? ": " : "", m ? m : "");
-		}
 	}
 	if (!*reason && want_running && phase && !strcmp(phase, "Failed")) {
 		/* evicted, or the CT's init ended with an error: say why */
@@ -455,6 +428,7 @@ observe(struct syncd *sd, struct ct *ct, bool want_running, const char **status,
 		else
 			*reason = xasprintf("the pod failed (%s)%s%s", r ? r : "Failed", m ? ": " : "",
 					    m ? m : "");
+		*start_failure = true;
 	}
 	if (!*reason && ct->pending_restart && ct->resize_error)
 		*reason = xstrdup(ct->resize_error);
@@ -466,6 +440,28 @@ observe(struct syncd *sd, struct ct *ct, bool want_running, const char **status,
 		*status = want_running ? "starting" : "stopped";
 	else
 		*status = want_running ? "starting" : "stopping";
+}
+
+/*
+ * A start that failed before the CT ran (what observe() calls a start
+ * failure) stays in the status while the CT is stopped, until the next
+ * power request: pct start takes the start back at once, and pct status
+ * --verbose still says why.
+ */
+static void
+remember_start_failure(struct ct *ct, const struct state *st, bool running, const char *status,
+		       const char *reason)
+{
+	if (running && strcmp(status, "running") != 0 && reason) {
+		free(ct->start_failed);
+		ct->start_failed = xstrdup(reason);
+		ct->start_failed_gen = st->generation;
+	} else if (ct->start_failed &&
+		   ((running && st->generation > ct->start_failed_gen) ||
+		    st->generation > ct->start_failed_gen + 1 || !strcmp(status, "running"))) {
+		free(ct->start_failed);
+		ct->start_failed = NULL;
+	}
 }
 
 /* ---- one CT ---- */
@@ -700,6 +696,7 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 	int ret = 0;
 
 	ct->dirty = false;
+	ct->recheck_at = 0;
 	syncd_log_ct_pass(ct);
 	/* never through a symbolic link: it could name any file of the host */
 	if (pct_read_file_nofollow(path, PCTCONF_MAX_FILE_SIZE, &raw, &rawlen) < 0) {
@@ -781,11 +778,8 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 				     &pending, err);
 		if (ret < 0)
 			goto out;
-		if (pending) {
-			/* look again soon: readiness and timeouts */
-			ct->dirty = true;
-			ct->next_attempt = syncd_now() + 1;
-		}
+		if (pending) /* look again soon: readiness and timeouts */
+			syncd_recheck(ct, syncd_now() + 1);
 	}
 	if (lock && *lock) {
 		_cleanup_free_ char *msg = xasprintf("CT is locked (%s)", lock);
@@ -907,9 +901,17 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 	set_error(ct, NULL);
 status:
 	if (sd->kube_mode) {
-		observe(sd, ct, !strcmp(st.power, "running") && !ct->refused, &status, &reason);
+		bool running = !strcmp(st.power, "running") && !ct->refused, failed;
+
+		observe(sd, ct, running, &status, &reason, &failed);
+		remember_start_failure(ct, &st, running, status, failed ? reason : NULL);
 		if (reason && !ct->error)
 			set_error(ct, reason);
+		else if (!reason && !ct->error && !running && ct->start_failed) {
+			_cleanup_free_ char *msg = xasprintf("last start failed: %s", ct->start_failed);
+
+			set_error(ct, msg);
+		}
 	}
 	if (!sd->dry_run)
 		syncd_status_write(sd, ct);
@@ -919,6 +921,10 @@ out:
 		set_error(ct, (*err)->msg);
 		if (!sd->dry_run)
 			syncd_status_write(sd, ct);
+	} else if (ct->recheck_at) {
+		/* nothing the agent watches may change meanwhile: a timer (syncd.c) */
+		syncd_debug(sd, "CT %u: looking again in %.1f s", ct->vmid,
+			    ct->recheck_at - syncd_now());
 	}
 	(void)wrote;
 	(void)status;
