@@ -87,7 +87,11 @@ static const struct kept_path {
 	{ KIND_PVC, { "spec", "resources" } },
 	{ KIND_PVC, { "status", "capacity", "storage" } },
 	{ KIND_PVC, { "status", "phase" } },
+	/* expansion: in progress, waiting for the node, failed (observe.c) */
 	{ KIND_PVC, { "status", "conditions", "*", "type" } },
+	{ KIND_PVC, { "status", "conditions", "*", "status" } },
+	{ KIND_PVC, { "status", "conditions", "*", "message" } },
+	{ KIND_PVC, { "status", "allocatedResourceStatuses" } },
 	{ KIND_POD, { "metadata", "labels", "controller-revision-hash" } },
 	{ KIND_POD, { "spec", "nodeName" } },
 	{ KIND_POD, { "status", "phase" } },

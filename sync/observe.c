@@ -2,25 +2,35 @@
  * What the cluster says about a CT beyond the phase of its pod: an init
  * container that fails (the guest setup, Proxmox's pre-start hook), an image
  * that cannot be pulled, a sandbox or volume the kubelet cannot set up, a PVC
- * a provisioner has not bound yet.
+ * a provisioner has not bound yet, an expansion the storage refused.
  *
  * Most of it is in the status of the pod and the PVCs, which the cache
  * holds. Some of it is only in Events: why a sandbox cannot be created, why
- * a PVC is not bound. The agent does not watch Events; it lists those of
+ * a PVC is not bound, why an expansion failed (Kubernetes 1.31 puts nothing
+ * in the PVC's status). The agent does not watch Events; it lists those of
  * one object (by kind, name and uid) only when that object has been stuck
  * for a while, and not more often than every few seconds, so a cluster of
  * healthy CTs costs no request at all (doc/architecture.md, "Observing").
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "resize.h"
 #include "syncd.h"
 
 /* a pod scheduled but with nothing of it running for this long: read its Events */
 #define STUCK_SECONDS 10.0
 /* and again this often, while it stays so */
 #define STUCK_EVENTS_EVERY 10.0
+/* Events of a PVC that pct resize waits for: this often */
+#define PVC_EVENTS_EVERY 2.0
+/* ... and, once nobody waits any more (wait-timeout passed), this often */
+#define PVC_EVENTS_LATER 60.0
+/* an expansion's failure Event may predate the agent's first sight of its request by this */
+#define EXPANSION_SKEW 5.0
 /* longest text taken from a container's termination message (its log's tail) */
 #define MESSAGE_MAX 512
 
@@ -134,6 +144,23 @@ newest_event(const cJSON *list, const char *const *reasons, const char *type)
 			best = e;
 	}
 	return best;
+}
+
+/* When an Event last happened, in seconds since the epoch (0 when unknown). */
+static double
+event_epoch(const cJSON *e)
+{
+	struct tm tm;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(event_time(e), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon,
+		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	t = timegm(&tm);
+	return t == (time_t)-1 ? 0 : (double)t;
 }
 
 /* "Reason: message" of an Event, on one line */
@@ -359,7 +386,7 @@ sandbox_problem(struct syncd *sd, struct ct *ct, const cJSON *pod, bool want_run
 	return ct->stuck_reason ? xstrdup(ct->stuck_reason) : NULL;
 }
 
-/* ---- PVCs: binding ---- */
+/* ---- PVCs: binding, expansion ---- */
 
 /* what the agent keeps for one PVC (ct->volwatch) */
 static cJSON *
@@ -382,6 +409,21 @@ volwatch(struct ct *ct, const cJSON *pvc)
 		cJSON_AddStringToObject(w, "uid", uid ? uid : "");
 	}
 	return w;
+}
+
+static double
+wnum(const cJSON *w, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(w, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static void
+wset_num(cJSON *w, const char *key, double v)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(w, key);
+	cJSON_AddNumberToObject(w, key, v);
 }
 
 static void
@@ -498,4 +540,135 @@ syncd_observe_pod(struct syncd *sd, struct ct *ct, const cJSON *pod, bool want_r
 	ct->bind_since = 0;
 	set_str(&ct->bind_error, NULL);
 	return sandbox_problem(sd, ct, pod, want_running);
+}
+
+/* ---- expansion ---- */
+
+static unsigned long long
+quantity_bytes(const char *s)
+{
+	long double v;
+
+	if (!s || !resize_quantity(s, &v) || v < 0)
+		return 0;
+	return (unsigned long long)v;
+}
+
+/*
+ * A failed expansion of a PVC whose request is above its capacity: the
+ * status says so from Kubernetes 1.32 (RecoverVolumeExpansionFailure: the
+ * conditions ControllerResizeError or NodeResizeError, a status
+ * ...ResizeInfeasible); on 1.31 only a Warning Event VolumeResizeFailed
+ * does. Its repeats are not a clock: the recorder's spam filter drops most
+ * of them once an object had many Events (a real 1.31 cluster showed the
+ * failure last 25 minutes before the resizer's latest "Resizing"), so any
+ * such Event counts that is not older than the request as the agent first
+ * saw it (or, for a request found at the agent's start, any at all).
+ */
+static void
+watch_expansion(struct syncd *sd, struct ct *ct, const cJSON *pvc)
+{
+	static const char *const failed[] = { "VolumeResizeFailed", NULL };
+	const char *name = js(jget(pvc, "metadata", "name", NULL));
+	const char *req = js(jget(jget(pvc, "spec", "resources", "requests"), "storage", NULL, NULL));
+	const char *cap = js(jget(pvc, "status", "capacity", "storage"));
+	const char *alloc = js(jget(pvc, "status", "allocatedResourceStatuses", "storage"));
+	const cJSON *c;
+	cJSON *w;
+	_cleanup_free_ char *error = NULL;
+	double now = syncd_now();
+
+	if (!name || !req || !cap || !pvc_bound(pvc) ||
+	    quantity_bytes(req) <= quantity_bytes(cap) ||
+	    condition_is(pvc, "FileSystemResizePending", "True")) {
+		/* nothing asked, done, or the storage's part done (the node's follows) */
+		w = ct->volwatch ? cJSON_GetObjectItemCaseSensitive(ct->volwatch, name ? name : "")
+				 : NULL;
+		if (w) {
+			cJSON_DeleteItemFromObjectCaseSensitive(w, "request");
+			cJSON_DeleteItemFromObjectCaseSensitive(w, "resize_error");
+			cJSON_DeleteItemFromObjectCaseSensitive(w, "resize_since");
+			cJSON_DeleteItemFromObjectCaseSensitive(w, "resize_next");
+		}
+		return;
+	}
+	w = volwatch(ct, pvc);
+	if (!js(cJSON_GetObjectItemCaseSensitive(w, "request")) ||
+	    strcmp(js(cJSON_GetObjectItemCaseSensitive(w, "request")), req) != 0) {
+		wset_str(w, "request", req);
+		wset_str(w, "resize_error", NULL);
+		wset_num(w, "resize_since", now);
+		wset_num(w, "resize_next", now);
+		/* a request found at the agent's start: made at any time before */
+		wset_num(w, "resize_wall", sd->passes ? (double)time(NULL) : 0);
+	}
+	cJSON_ArrayForEach(c, jget(pvc, "status", "conditions", NULL))
+	{
+		const char *t = js(cJSON_GetObjectItemCaseSensitive(c, "type"));
+		const char *m = js(cJSON_GetObjectItemCaseSensitive(c, "message"));
+
+		if (t && (!strcmp(t, "ControllerResizeError") || !strcmp(t, "NodeResizeError")) &&
+		    condition_is(pvc, t, "True") && !error)
+			error = xasprintf("%s%s%s", t, m ? ": " : "", m ? m : "");
+	}
+	if (!error && !js(cJSON_GetObjectItemCaseSensitive(w, "resize_error")) &&
+	    now >= wnum(w, "resize_next")) {
+		cJSON *events = events_of(sd, ct, "PersistentVolumeClaim", pvc);
+		const cJSON *e = newest_event(events, failed, "Warning");
+
+		/* not one about an earlier request (EXPANSION_SKEW: the clocks of two hosts) */
+		if (e && event_epoch(e) + EXPANSION_SKEW >= wnum(w, "resize_wall"))
+			error = event_text(e);
+		else if (alloc && strstr(alloc, "Infeasible"))
+			error = xstrdup(alloc);
+		cJSON_Delete(events);
+		wset_num(w, "resize_next",
+			 now + (now - wnum(w, "resize_since") < (double)sd->settings->wait_timeout
+					? PVC_EVENTS_EVERY
+					: PVC_EVENTS_LATER));
+	}
+	if (error) {
+		_cleanup_free_ char *msg = xasprintf("expansion to %s failed: %s", req, error);
+
+		if (!js(cJSON_GetObjectItemCaseSensitive(w, "resize_error")) ||
+		    strcmp(js(cJSON_GetObjectItemCaseSensitive(w, "resize_error")), msg) != 0)
+			wset_str(w, "resize_error", msg);
+		syncd_log_ct(sd, ct, "CT %u: PVC %s: %s", ct->vmid, name, msg);
+	} else if (!js(cJSON_GetObjectItemCaseSensitive(w, "resize_error")) &&
+		   now - wnum(w, "resize_since") < (double)sd->settings->wait_timeout) {
+		/* pct resize waits for the answer: look again soon */
+		syncd_recheck(ct, wnum(w, "resize_next"));
+	}
+}
+
+void
+syncd_observe_volumes(struct syncd *sd, struct ct *ct)
+{
+	const cJSON **objs;
+	size_t n, i;
+
+	if (!sd->kube_mode)
+		return;
+	n = syncd_cache_of_ct(sd, KIND_PVC, ct->vmid, &objs);
+	for (i = 0; i < n; i++)
+		watch_expansion(sd, ct, objs[i]);
+	/* forget the PVCs that are gone */
+	if (ct->volwatch) {
+		cJSON *w = ct->volwatch->child, *next;
+
+		for (; w; w = next) {
+			next = w->next;
+			if (!syncd_cache_get(sd, KIND_PVC, w->string))
+				cJSON_Delete(cJSON_DetachItemViaPointer(ct->volwatch, w));
+		}
+	}
+	free(objs);
+}
+
+const char *
+syncd_volume_resize_error(const struct ct *ct, const char *pvc)
+{
+	const cJSON *w = ct->volwatch ? cJSON_GetObjectItemCaseSensitive(ct->volwatch, pvc) : NULL;
+
+	return js(cJSON_GetObjectItemCaseSensitive(w, "resize_error"));
 }

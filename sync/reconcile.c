@@ -44,6 +44,12 @@ jstr(const cJSON *v)
 }
 
 static void
+json_freep(cJSON **p)
+{
+	cJSON_Delete(*p);
+}
+
+static void
 set_error(struct ct *ct, const char *msg)
 {
 	free(ct->error);
@@ -214,10 +220,8 @@ object_path(struct syncd *sd, const cJSON *o)
 }
 
 static unsigned long long
-pvc_request_bytes(const cJSON *pvc)
+quantity_bytes(const char *s)
 {
-	const cJSON *q = jpath(pvc, "spec", "resources", "requests");
-	const char *s = jstr(cJSON_GetObjectItemCaseSensitive(q, "storage"));
 	unsigned long long v = 0;
 	char *end;
 
@@ -243,6 +247,37 @@ pvc_request_bytes(const cJSON *pvc)
 	else if (!strcmp(end, "T"))
 		v *= 1000000000000ULL;
 	return v;
+}
+
+static unsigned long long
+pvc_request_bytes(const cJSON *pvc)
+{
+	const cJSON *q = jpath(pvc, "spec", "resources", "requests");
+
+	return quantity_bytes(jstr(cJSON_GetObjectItemCaseSensitive(q, "storage")));
+}
+
+/*
+ * Has the storage grown the PVC's volume, the node's part (the file system)
+ * left to do? FileSystemResizePending, or from 1.32 a NodeResize... status.
+ */
+static bool
+controller_expanded(const cJSON *pvc)
+{
+	const char *alloc = jstr(jpath(pvc, "status", "allocatedResourceStatuses", "storage"));
+	const cJSON *c;
+
+	if (alloc && !strncmp(alloc, "NodeResize", 10))
+		return true;
+	cJSON_ArrayForEach(c, jpath(pvc, "status", "conditions", NULL))
+	{
+		const char *t = jstr(cJSON_GetObjectItemCaseSensitive(c, "type"));
+		const char *st = jstr(cJSON_GetObjectItemCaseSensitive(c, "status"));
+
+		if (t && !strcmp(t, "FileSystemResizePending") && st && !strcmp(st, "True"))
+			return true;
+	}
+	return false;
 }
 
 /* --dry-run: the fields the agent sets, as they are and as they would be */
@@ -271,6 +306,7 @@ apply_object(struct syncd *sd, struct ct *ct, const cJSON *want, bool *wrote,
 	have = syncd_cache_get(sd, k, name);
 	const char *hh = have ? desired_object_hash(have) : NULL;
 	_cleanup_free_ char *path = NULL;
+	_cleanup_(json_freep) cJSON *kept = NULL;
 	cJSON *result = NULL;
 	int ret;
 
@@ -278,11 +314,35 @@ apply_object(struct syncd *sd, struct ct *ct, const cJSON *want, bool *wrote,
 		return 0;
 	if (k == KIND_PVC && have) {
 		unsigned long long cur = pvc_request_bytes(have), next = pvc_request_bytes(want);
+		unsigned long long cap = quantity_bytes(jstr(jpath(have, "status", "capacity", "storage")));
 
-		if (next < cur)
+		if (next < cur && cap && cap < cur && next >= cap && !controller_expanded(have)) {
+			/*
+			 * An expansion the storage refused (or has not done): pct resize put
+			 * the old size back into the file, as Proxmox leaves it, but the API
+			 * server never lowers a request below the capacity. The volume has
+			 * what the file says; the request stays. (Once the storage has grown
+			 * the volume, a smaller size in the file is a shrink.)
+			 */
+			const char *req = jstr(cJSON_GetObjectItemCaseSensitive(
+				jpath(have, "spec", "resources", "requests"), "storage"));
+			cJSON *res;
+
+			kept = cJSON_Duplicate(want, true);
+			res = cJSON_GetObjectItemCaseSensitive(
+				cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(kept, "spec"),
+								 "resources"),
+				"requests");
+			cJSON_ReplaceItemInObjectCaseSensitive(res, "storage", cJSON_CreateString(req));
+			want = kept;
+			syncd_log_ct(sd, ct,
+				     "CT %u: PVC %s keeps its request of %s: the volume has %llu bytes, as the config says, and a request cannot be lowered",
+				     ct->vmid, name, req, cap);
+		} else if (next < cur) {
 			return pct_error_set(err, PCT_E_REFUSED,
 					     "PVC %s: refusing to shrink from %llu to %llu bytes (volumes only grow)",
 					     name, cur, next);
+		}
 	}
 	if (sd->dry_run) {
 		_cleanup_free_ char *title = xasprintf("%s/%s", syncd_kinds[k].kind, name);
@@ -903,6 +963,7 @@ status:
 	if (sd->kube_mode) {
 		bool running = !strcmp(st.power, "running") && !ct->refused, failed;
 
+		syncd_observe_volumes(sd, ct);
 		observe(sd, ct, running, &status, &reason, &failed);
 		remember_start_failure(ct, &st, running, status, failed ? reason : NULL);
 		if (reason && !ct->error)

@@ -89,7 +89,7 @@ struct ct {
 	char *stuck_reason;	 /* what they said */
 	double bind_since;	 /* monotonic: the pod waits for a PVC to be bound since then */
 	char *bind_error;	 /* why it waited too long (made once) */
-	cJSON *volwatch;	 /* PVC name -> what the agent watches for it (binding) */
+	cJSON *volwatch;	 /* PVC name -> what the agent watches for it (binding, expansion) */
 	char *start_failed;	 /* why the last start failed (shown while the CT stays stopped) */
 	double start_failed_gen; /* the generation of that start */
 };
@@ -217,6 +217,10 @@ void syncd_ct_release(struct ct *ct);
  */
 char *syncd_observe_pod(struct syncd *sd, struct ct *ct, const cJSON *pod, bool want_running,
 			bool *waiting);
+/* Watch the expansions of the CT's PVCs: a failure goes into ct->volwatch. */
+void syncd_observe_volumes(struct syncd *sd, struct ct *ct);
+/* The failed expansion of a PVC of the CT, or NULL. */
+const char *syncd_volume_resize_error(const struct ct *ct, const char *pvc);
 /* Look at the CT again at monotonic time t, though nothing changes. */
 void syncd_recheck(struct ct *ct, double t);
 
