@@ -25,7 +25,7 @@
 #define STUCK_SECONDS 10.0
 /* and again this often, while it stays so */
 #define STUCK_EVENTS_EVERY 10.0
-/* Events of a PVC that pct resize waits for: this often */
+/* Events of a PVC that an operation or pct resize waits for: this often */
 #define PVC_EVENTS_EVERY 2.0
 /* ... and, once nobody waits any more (wait-timeout passed), this often */
 #define PVC_EVENTS_LATER 60.0
@@ -440,6 +440,64 @@ pvc_bound(const cJSON *pvc)
 	const char *phase = js(jget(pvc, "status", "phase", NULL));
 
 	return phase && !strcmp(phase, "Bound");
+}
+
+/*
+ * Read the Events of a Pending PVC (at most every PVC_EVENTS_EVERY seconds)
+ * and keep what they say in its volwatch entry: "bind" (the newest Event,
+ * the Warnings first) and "wffc" (its StorageClass binds at the first
+ * consumer: nothing to wait for before the CT starts).
+ */
+static cJSON *
+pending_pvc(struct syncd *sd, struct ct *ct, const cJSON *pvc)
+{
+	static const char *const wffc[] = { "WaitForFirstConsumer", NULL };
+	cJSON *w = volwatch(ct, pvc);
+	double now = syncd_now();
+	cJSON *events;
+
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(w, "wffc")))
+		return w;
+	if (wnum(w, "bind_next") > now) {
+		syncd_recheck(ct, wnum(w, "bind_next"));
+		return w;
+	}
+	wset_num(w, "bind_next", now + PVC_EVENTS_EVERY);
+	syncd_recheck(ct, now + PVC_EVENTS_EVERY);
+	events = events_of(sd, ct, "PersistentVolumeClaim", pvc);
+	if (events) {
+		const cJSON *e = newest_event(events, NULL, "Warning");
+		const cJSON *last = newest_event(events, NULL, NULL);
+		_cleanup_free_ char *text = NULL;
+
+		if (!e)
+			e = last;
+		text = e ? event_text(e) : NULL;
+		wset_str(w, "bind", text);
+		if (last && last == newest_event(events, wffc, NULL))
+			cJSON_AddTrueToObject(w, "wffc");
+	}
+	cJSON_Delete(events);
+	return w;
+}
+
+int
+syncd_pvc_ready(struct syncd *sd, struct ct *ct, const cJSON *pvc, char **why)
+{
+	cJSON *w;
+
+	if (why)
+		*why = NULL;
+	if (!pvc || jget(pvc, "metadata", "deletionTimestamp", NULL))
+		return 0;
+	if (pvc_bound(pvc))
+		return 1;
+	w = pending_pvc(sd, ct, pvc);
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(w, "wffc")))
+		return 1;
+	if (why && js(cJSON_GetObjectItemCaseSensitive(w, "bind")))
+		*why = xstrdup(js(cJSON_GetObjectItemCaseSensitive(w, "bind")));
+	return 0;
 }
 
 /*

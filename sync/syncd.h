@@ -221,6 +221,12 @@ char *syncd_observe_pod(struct syncd *sd, struct ct *ct, const cJSON *pod, bool 
 void syncd_observe_volumes(struct syncd *sd, struct ct *ct);
 /* The failed expansion of a PVC of the CT, or NULL. */
 const char *syncd_volume_resize_error(const struct ct *ct, const char *pvc);
+/*
+ * A PVC an operation created: 1 bound (or waiting for its first consumer: the
+ * StorageClass binds at the CT's start), 0 not yet; *why (caller frees, may
+ * be NULL) says what its Events say, for a timeout's message.
+ */
+int syncd_pvc_ready(struct syncd *sd, struct ct *ct, const cJSON *pvc, char **why);
 /* Look at the CT again at monotonic time t, though nothing changes. */
 void syncd_recheck(struct ct *ct, double t);
 

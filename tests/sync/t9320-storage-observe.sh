@@ -1,8 +1,10 @@
 #!/bin/sh
-# The storage's own answers, as a real CSI driver gives them (Kubernetes
-# 1.31: in Events): pct resize fails when the driver refuses the size, and
-# the file keeps the size the volume has; the agent then keeps the request
-# the API server cannot lower, without an error.
+# The storage's own answers, as a real CSI driver and provisioner give them
+# (Kubernetes 1.31: in Events): pct resize fails when the driver refuses the
+# size, and the file keeps the size the volume has; the agent then keeps the
+# request the API server cannot lower, without an error. Rollback and clone
+# are done once their new PVCs are bound (a StorageClass that binds at the
+# first consumer: at once), and fail, naming the PVC, when one never binds.
 . "$(dirname "$0")/../cli/test-lib.sh"
 . "$top_srcdir/tests/sync/fake-lib.sh"
 . "$top_srcdir/tests/sync/agent-lib.sh"
@@ -91,6 +93,63 @@ test_expect_success 'a later resize below the stuck request: the storage still r
 	test_must_fail --code=255 pct resize 400 rootfs 5G 2>err &&
 	grep -q "^resize of CT 400 failed: PVC local-vm-400-disk-0: expansion to 2Ti failed: " err &&
 	grep -qx "rootfs: local:vm-400-disk-0,size=4G" "$CONF/400.conf"
+'
+
+test_expect_success 'pct snapshot of the CTs' '
+	pct snapshot 401 s1 && pct snapshot 403 s1
+'
+
+test_expect_success 'pct rollback waits until the restored PVC is bound' '
+	unbindable "[\"standard\"]" &&
+	pct rollback 401 s1 >out 2>err &
+	pid=$! &&
+	wait_for 60 restored_by_op local-vm-401-disk-0 &&
+	pvc_is local-vm-401-disk-0 "d[\"status\"][\"phase\"]" Pending &&
+	sleep 1 && kill -0 $pid &&
+	section "$CONF/401.conf" main | grep -qx "lock: rollback" &&
+	unbindable "[]" &&
+	wait $pid && test_cmp /dev/null err &&
+	pvc_is local-vm-401-disk-0 "d[\"status\"][\"phase\"]" Bound &&
+	! grep -q "^lock:" "$CONF/401.conf"
+'
+
+test_expect_success 'a restored PVC that never binds: the rollback fails, naming it' '
+	unbindable "[\"standard\"]" &&
+	test_must_fail --code=255 pct rollback 401 s1 2>err &&
+	unbindable "[]" &&
+	grep -q "^rollback of CT 401 to '"'"'s1'"'"' failed .*PVC local-vm-401-disk-0 (restored from VolumeSnapshot local-vm-401-disk-0-s1) is not bound after 5 s (ExternalProvisioning: Waiting for a volume to be created either by the external provisioner '"'"'fake.csi.corral.dev'"'"' or manually by the system administrator" err &&
+	section "$CONF/401.conf" main | grep -qx "lock: rollback" &&
+	pct unlock 401
+'
+
+test_expect_success 'a rollback onto a StorageClass that binds at the first consumer: done at once' '
+	pct rollback 403 s1 &&
+	! grep -q "^lock:" "$CONF/403.conf" &&
+	test "$(restored_by_op wffc-vm-403-disk-0)" != "" &&
+	pvc_is wffc-vm-403-disk-0 "d[\"status\"][\"phase\"]" Pending &&
+	pct start 403 && status_is 403 running &&
+	pvc_is wffc-vm-403-disk-0 "d[\"status\"][\"phase\"]" Bound
+'
+
+test_expect_success 'pct clone waits until the new PVC is bound' '
+	unbindable "[\"standard\"]" &&
+	pct clone 402 410 >out 2>err &
+	pid=$! &&
+	wait_for 60 restored_by_op local-vm-410-disk-0 &&
+	sleep 1 && kill -0 $pid &&
+	grep -qx "lock: create" "$CONF/410.conf" &&
+	unbindable "[]" &&
+	wait $pid &&
+	pvc_is local-vm-410-disk-0 "d[\"status\"][\"phase\"]" Bound &&
+	! grep -q "^lock:" "$CONF/410.conf"
+'
+
+test_expect_success 'a cloned PVC that never binds: the clone fails, naming it' '
+	unbindable "[\"standard\"]" &&
+	test_must_fail --code=255 pct clone 402 411 2>err &&
+	unbindable "[]" &&
+	grep -q "PVC local-vm-411-disk-0 (clone of local:vm-402-disk-0) is not bound after 5 s (ExternalProvisioning: " err &&
+	test ! -e "$CONF/411.conf"
 '
 
 test_done
