@@ -5,12 +5,15 @@
  * corral-syncd grows the PVC (CSI volume expansion). `+` makes the size
  * relative; no unit means bytes, as in Proxmox. Shrinking and the same size
  * are refused with Proxmox's messages. When the agent runs, pct waits until
- * it applied the change and reports what the cluster said (a StorageClass
- * without expansion, for instance); when the cluster refuses, the file gets
- * its old size back, as Proxmox writes the file only after the resize.
+ * it applied the change and the storage grew the volume, and reports what
+ * the cluster said (the API server's refusal for a StorageClass without
+ * expansion, the CSI driver's for a size it cannot give); when the cluster
+ * refuses, the file gets its old size back, as Proxmox writes the file only
+ * after the storage grew the volume.
  */
 #include "config.h"
 
+#include <cjson/cJSON.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,31 +44,98 @@ size_pattern(const char *s)
 	return *p == '\0';
 }
 
+static void
+cjson_freep(cJSON **p)
+{
+	cJSON_Delete(*p);
+}
+
+/* The entry of volid in the "volumes" of the CT's status file (caller deletes), or NULL. */
+static cJSON *
+status_volume(unsigned vmid, const char *volid)
+{
+	_cleanup_free_ char *path = xasprintf("%s/ct/%u.status", pctconf_rundir(), vmid);
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	cJSON *j, *v, *out = NULL;
+
+	if (pct_read_file(path, 4u << 20, &buf, &len) < 0)
+		return NULL;
+	j = cJSON_ParseWithLength(buf, len);
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(j, "volumes"))
+	{
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(v, "volid");
+
+		if (cJSON_IsString(id) && !strcmp(id->valuestring, volid)) {
+			out = cJSON_Duplicate(v, true);
+			break;
+		}
+	}
+	cJSON_Delete(j);
+	return out;
+}
+
+static double
+num(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/*
+ * Wait until the agent has applied the new size (the status carries the
+ * file's digest) and the storage has answered, as Proxmox's resize does
+ * before it writes the file: the volume has the size (or its file system
+ * grows at the next mount: FileSystemResizePending), or the storage refused
+ * (resize_error). A refusal of the API server comes first, as the agent's
+ * error. Without an agent there is nothing to wait for.
+ */
 static int
-wait_applied(unsigned vmid, const char *digest, struct pct_error **err)
+wait_resized(unsigned vmid, const char *digest, const char *volid, unsigned long long size,
+	     struct pct_error **err)
 {
 	long i, limit = pct_wait_timeout() * 20;
+	bool applied = false;
 
 	if (!pct_agent_alive())
 		return 0;
 	for (i = 0; i < limit; i++) {
 		struct pct_status st;
-		bool done = false, failed = false;
+		_cleanup_(cjson_freep) cJSON *vol = NULL;
+		const cJSON *why;
+		int ret = 1;
 
 		pct_status_read(vmid, &st);
-		if (st.digest && !strcmp(st.digest, digest))
-			done = true;
-		else if (st.error && st.digest && strcmp(st.digest, digest) != 0 && i > 20)
-			failed = true;
-		if (failed)
-			pct_error_set(err, PCT_E_INVALID, "resize of CT %u failed: %s", vmid, st.error);
+		applied = st.digest && !strcmp(st.digest, digest);
+		if (applied && st.phase && !strcmp(st.phase, "Rendered"))
+			ret = 0; /* manifests: nothing to grow here */
+		else if (!applied && st.error && st.digest && i > 20)
+			ret = pct_error_set(err, PCT_E_INVALID, "resize of CT %u failed: %s", vmid,
+					    st.error);
 		pct_status_release(&st);
-		if (done)
-			return 0;
-		if (failed)
-			return -1;
+		if (ret <= 0)
+			return ret;
+		if (applied && (vol = status_volume(vmid, volid))) {
+			why = cJSON_GetObjectItemCaseSensitive(vol, "resize_error");
+			if (num(vol, "capacity") >= (double)size ||
+			    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(vol, "filesystem_resize_pending")))
+				return 0;
+			if (cJSON_IsString(why) && num(vol, "request") >= (double)size) {
+				const cJSON *pvc = cJSON_GetObjectItemCaseSensitive(vol, "pvc");
+
+				return pct_error_set(err, PCT_E_INVALID,
+						     "resize of CT %u failed: PVC %s: %s", vmid,
+						     cJSON_IsString(pvc) ? pvc->valuestring : volid,
+						     why->valuestring);
+			}
+		}
 		usleep(50000);
 	}
+	if (applied)
+		return pct_error_set(err, PCT_E_TIMEOUT,
+				     "resize of CT %u: the storage did not grow '%s' within %ld s (the request stands)",
+				     vmid, volid, pct_wait_timeout());
 	return pct_error_set(err, PCT_E_TIMEOUT, "corral-syncd did not apply the new size within %ld s",
 			     pct_wait_timeout());
 }
@@ -104,9 +174,10 @@ cmd_resize_exec(struct pct_args *args, struct pct_error **err)
 	struct pct_param_errors pe = { STRBUF_INIT, 0 };
 	struct pctconf_props p;
 	struct strbuf msg = STRBUF_INIT;
-	unsigned long long cur, req, next;
+	unsigned long long cur, req, next = 0;
 	const char *value, *vol, *cursz;
 	_cleanup_free_ char *printed = NULL, *bytes = NULL, *newdigest = NULL, *oldvalue = NULL;
+	_cleanup_free_ char *volid = NULL;
 	bool relative = size[0] == '+';
 	int ret;
 
@@ -171,6 +242,7 @@ cmd_resize_exec(struct pct_args *args, struct pct_error **err)
 		pctconf_props_release(&p);
 		goto out;
 	}
+	volid = xstrdup(vol);
 	next = relative ? cur + req : req;
 	if (next < cur) {
 		ret = pct_error_set(err, PCT_E_REFUSED, "unable to shrink disk size");
@@ -199,7 +271,7 @@ out:
 	pctconf_unlock(&lk);
 	if (ret < 0)
 		return -1;
-	ret = wait_applied(args->vmid, newdigest, err);
+	ret = wait_resized(args->vmid, newdigest, volid, next, err);
 	if (ret < 0 && newdigest && (*err)->code == PCT_E_INVALID)
 		restore_size(args->vmid, disk, oldvalue, newdigest);
 	return ret;

@@ -86,7 +86,12 @@ static const struct kept_path {
 	{ KIND_PVC, { "metadata", "annotations", "corral.dev/restored-by" } },
 	{ KIND_PVC, { "spec", "resources" } },
 	{ KIND_PVC, { "status", "capacity", "storage" } },
+	{ KIND_PVC, { "status", "phase" } },
+	/* expansion: in progress, waiting for the node, failed (observe.c) */
 	{ KIND_PVC, { "status", "conditions", "*", "type" } },
+	{ KIND_PVC, { "status", "conditions", "*", "status" } },
+	{ KIND_PVC, { "status", "conditions", "*", "message" } },
+	{ KIND_PVC, { "status", "allocatedResourceStatuses" } },
 	{ KIND_POD, { "metadata", "labels", "controller-revision-hash" } },
 	{ KIND_POD, { "spec", "nodeName" } },
 	{ KIND_POD, { "spec", "hostUsers" } }, /* its own user namespace: status.c */
@@ -96,6 +101,11 @@ static const struct kept_path {
 	{ KIND_POD, { "status", "podIP" } },
 	{ KIND_POD, { "status", "containerStatuses" } },
 	{ KIND_POD, { "status", "conditions" } },
+	/* why a start fails before the CT runs (observe.c) */
+	{ KIND_POD, { "status", "initContainerStatuses", "*", "name" } },
+	{ KIND_POD, { "status", "initContainerStatuses", "*", "state" } },
+	{ KIND_POD, { "status", "initContainerStatuses", "*", "lastState" } },
+	{ KIND_POD, { "spec", "volumes", "*", "persistentVolumeClaim", "claimName" } },
 	/* in-place resize (podresize.c, resize.c) */
 	{ KIND_POD, { "metadata", "annotations", ANN_RESTART_HASH } },
 	{ KIND_POD, { "spec", "containers", "*", "name" } },

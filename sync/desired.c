@@ -700,6 +700,8 @@ map_init_containers(struct build *b, cJSON *podspec, const char *secret)
 	cJSON_AddItemToArray(m, cJSON_CreateString("-c"));
 	cJSON_AddItemToArray(m, cJSON_CreateString(seed_script));
 	boolean(obj(c, "securityContext"), "privileged", true);
+	/* a failure's last lines reach the pod's status: pct start says why (observe.c) */
+	str(c, "terminationMessagePolicy", "FallbackToLogsOnError");
 	m = arr(c, "volumeMounts");
 	{
 		cJSON *vm = cJSON_CreateObject();
@@ -718,6 +720,7 @@ map_init_containers(struct build *b, cJSON *podspec, const char *secret)
 	cJSON_AddItemToArray(m, cJSON_CreateString("/etc/corral/ct/ct.conf"));
 	cJSON_AddItemToArray(m, cJSON_CreateString("/rootfs"));
 	cJSON_AddItemToArray(m, cJSON_CreateString("--secrets=/etc/corral/secrets"));
+	str(c, "terminationMessagePolicy", "FallbackToLogsOnError");
 	m = arr(c, "volumeMounts");
 	{
 		cJSON *vm = cJSON_CreateObject();

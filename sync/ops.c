@@ -401,6 +401,33 @@ restored_pvc(struct syncd *sd, unsigned vmid, const char *key, const char *volid
 	return o;
 }
 
+/*
+ * The PVCs an op made are of use once bound (or waiting for their first
+ * consumer, the CT's start). One that is not: 0, and after snapshot-timeout
+ * (counted from when the op first waited for it) the op fails, naming the
+ * PVC and what its Events say. 1 when it is ready.
+ */
+static int
+pvc_bound_or_fail(struct syncd *sd, struct ct *ct, const char *id, const cJSON *pvc,
+		  const char *what)
+{
+	_cleanup_free_ char *why = NULL, *clock = xasprintf("%s/bind", id);
+	double started;
+
+	if (sd->dry_run || syncd_pvc_ready(sd, ct, pvc, &why) > 0)
+		return 1;
+	started = op_started(ct, clock);
+	if (wall() - started > (double)sd->settings->snapshot_timeout) {
+		_cleanup_free_ char *msg = xasprintf("PVC %s (%s) is not bound after %ld s (%s)",
+						     js(jget(pvc, "metadata", "name", NULL)), what,
+						     sd->settings->snapshot_timeout,
+						     why ? why : "no Event says why");
+
+		op_result(ct, id, "failed", msg);
+	}
+	return 0;
+}
+
 static int
 rollback(struct syncd *sd, struct ct *ct, const cJSON *op, const char *id, struct pct_error **err)
 {
@@ -438,8 +465,17 @@ rollback(struct syncd *sd, struct ct *ct, const cJSON *op, const char *id, struc
 		}
 		have_pvc = syncd_cache_get(sd, KIND_PVC, pvc);
 		by = js(jget(have_pvc, "metadata", "annotations", "corral.dev/restored-by"));
-		if (have_pvc && by && !strcmp(by, id))
-			continue; /* already restored by this rollback */
+		if (have_pvc && by && !strcmp(by, id)) {
+			/* restored by this rollback: done once bound */
+			_cleanup_free_ char *what = xasprintf("restored from VolumeSnapshot %s", vs);
+
+			if (!pvc_bound_or_fail(sd, ct, id, have_pvc, what)) {
+				if (op_finished(ct, id))
+					return 0;
+				all_done = false;
+			}
+			continue;
+		}
 		all_done = false;
 		if (have_pvc) {
 			/* the old volume goes first; it may take a moment (pvc-protection) */
@@ -675,6 +711,24 @@ clone(struct syncd *sd, struct ct *ct, const struct pctconf *conf, const cJSON *
 		if (ret < 0)
 			return -1;
 		syncd_log(sd, "CT %u: %s cloned from %s", ct->vmid, pvc, srcname);
+	}
+	/* done once every new PVC is bound */
+	cJSON_ArrayForEach(v, vols)
+	{
+		const char *src = js(cJSON_GetObjectItemCaseSensitive(v, "source"));
+		const char *dst = js(cJSON_GetObjectItemCaseSensitive(v, "target"));
+		_cleanup_free_ char *pvc = NULL, *what = NULL;
+		const cJSON *have;
+
+		if (!js(cJSON_GetObjectItemCaseSensitive(v, "key")) || !src || !dst)
+			continue;
+		pvc = desired_pvc_name(dst);
+		have = syncd_cache_get(sd, KIND_PVC, pvc);
+		what = xasprintf("clone of %s", src);
+		if (!have && !sd->dry_run)
+			return 0; /* not in the cache yet */
+		if (have && !pvc_bound_or_fail(sd, ct, id, have, what))
+			return 0;
 	}
 	op_result(ct, id, "done", NULL);
 	return 0;

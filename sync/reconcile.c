@@ -44,6 +44,12 @@ jstr(const cJSON *v)
 }
 
 static void
+json_freep(cJSON **p)
+{
+	cJSON_Delete(*p);
+}
+
+static void
 set_error(struct ct *ct, const char *msg)
 {
 	free(ct->error);
@@ -214,10 +220,8 @@ object_path(struct syncd *sd, const cJSON *o)
 }
 
 static unsigned long long
-pvc_request_bytes(const cJSON *pvc)
+quantity_bytes(const char *s)
 {
-	const cJSON *q = jpath(pvc, "spec", "resources", "requests");
-	const char *s = jstr(cJSON_GetObjectItemCaseSensitive(q, "storage"));
 	unsigned long long v = 0;
 	char *end;
 
@@ -243,6 +247,37 @@ pvc_request_bytes(const cJSON *pvc)
 	else if (!strcmp(end, "T"))
 		v *= 1000000000000ULL;
 	return v;
+}
+
+static unsigned long long
+pvc_request_bytes(const cJSON *pvc)
+{
+	const cJSON *q = jpath(pvc, "spec", "resources", "requests");
+
+	return quantity_bytes(jstr(cJSON_GetObjectItemCaseSensitive(q, "storage")));
+}
+
+/*
+ * Has the storage grown the PVC's volume, the node's part (the file system)
+ * left to do? FileSystemResizePending, or from 1.32 a NodeResize... status.
+ */
+static bool
+controller_expanded(const cJSON *pvc)
+{
+	const char *alloc = jstr(jpath(pvc, "status", "allocatedResourceStatuses", "storage"));
+	const cJSON *c;
+
+	if (alloc && !strncmp(alloc, "NodeResize", 10))
+		return true;
+	cJSON_ArrayForEach(c, jpath(pvc, "status", "conditions", NULL))
+	{
+		const char *t = jstr(cJSON_GetObjectItemCaseSensitive(c, "type"));
+		const char *st = jstr(cJSON_GetObjectItemCaseSensitive(c, "status"));
+
+		if (t && !strcmp(t, "FileSystemResizePending") && st && !strcmp(st, "True"))
+			return true;
+	}
+	return false;
 }
 
 /* --dry-run: the fields the agent sets, as they are and as they would be */
@@ -271,6 +306,7 @@ apply_object(struct syncd *sd, struct ct *ct, const cJSON *want, bool *wrote,
 	have = syncd_cache_get(sd, k, name);
 	const char *hh = have ? desired_object_hash(have) : NULL;
 	_cleanup_free_ char *path = NULL;
+	_cleanup_(json_freep) cJSON *kept = NULL;
 	cJSON *result = NULL;
 	int ret;
 
@@ -278,11 +314,35 @@ apply_object(struct syncd *sd, struct ct *ct, const cJSON *want, bool *wrote,
 		return 0;
 	if (k == KIND_PVC && have) {
 		unsigned long long cur = pvc_request_bytes(have), next = pvc_request_bytes(want);
+		unsigned long long cap = quantity_bytes(jstr(jpath(have, "status", "capacity", "storage")));
 
-		if (next < cur)
+		if (next < cur && cap && cap < cur && next >= cap && !controller_expanded(have)) {
+			/*
+			 * An expansion the storage refused (or has not done): pct resize put
+			 * the old size back into the file, as Proxmox leaves it, but the API
+			 * server never lowers a request below the capacity. The volume has
+			 * what the file says; the request stays. (Once the storage has grown
+			 * the volume, a smaller size in the file is a shrink.)
+			 */
+			const char *req = jstr(cJSON_GetObjectItemCaseSensitive(
+				jpath(have, "spec", "resources", "requests"), "storage"));
+			cJSON *res;
+
+			kept = cJSON_Duplicate(want, true);
+			res = cJSON_GetObjectItemCaseSensitive(
+				cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(kept, "spec"),
+								 "resources"),
+				"requests");
+			cJSON_ReplaceItemInObjectCaseSensitive(res, "storage", cJSON_CreateString(req));
+			want = kept;
+			syncd_log_ct(sd, ct,
+				     "CT %u: PVC %s keeps its request of %s: the volume has %llu bytes, as the config says, and a request cannot be lowered",
+				     ct->vmid, name, req, cap);
+		} else if (next < cur) {
 			return pct_error_set(err, PCT_E_REFUSED,
 					     "PVC %s: refusing to shrink from %llu to %llu bytes (volumes only grow)",
 					     name, cur, next);
+		}
 	}
 	if (sd->dry_run) {
 		_cleanup_free_ char *title = xasprintf("%s/%s", syncd_kinds[k].kind, name);
@@ -381,7 +441,7 @@ has_objects(struct syncd *sd, unsigned vmid)
 
 static void
 observe(struct syncd *sd, struct ct *ct, bool want_running, const char **status,
-	char **reason)
+	char **reason, bool *start_failure)
 {
 	_cleanup_free_ char *podname = xasprintf("ct-%u-0", ct->vmid);
 	_cleanup_free_ char *stsname = xasprintf("ct-%u", ct->vmid);
@@ -390,52 +450,25 @@ observe(struct syncd *sd, struct ct *ct, bool want_running, const char **status,
 	const char *phase = pod ? jstr(jpath(pod, "status", "phase", NULL)) : NULL;
 	const cJSON *cs, *c;
 	_cleanup_free_ char *resize_why = NULL;
-	bool ready = false;
+	bool ready = false, waiting = false;
 
 	*reason = NULL;
+	*start_failure = false;
 	/* a resize the server refused, or the kubelet defers or cannot do */
 	ct->pending_restart = resize_pending_restart(pod, sts, &resize_why);
-	if (!pod) {
-		*status = want_running ? "starting" : "stopped";
+	if (!pod || jpath(pod, "metadata", "deletionTimestamp", NULL)) {
+		free(syncd_observe_pod(sd, ct, NULL, want_running, &waiting));
+		*status = !pod ? (want_running ? "starting" : "stopped") : "stopping";
 		return;
 	}
-	if (jpath(pod, "metadata", "deletionTimestamp", NULL)) {
-		*status = "stopping";
-		return;
-	}
+	/* an (init) container that failed, a sandbox, a PVC not bound (observe.c) */
+	*reason = syncd_observe_pod(sd, ct, pod, want_running, &waiting);
+	*start_failure = *reason != NULL && !waiting;
 	cs = jpath(pod, "status", "containerStatuses", NULL);
 	cJSON_ArrayForEach(c, cs)
 	{
-		const cJSON *waiting = jpath(c, "state", "waiting", NULL);
-
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "ready")))
 			ready = true;
-		if (waiting) {
-			const char *r = jstr(cJSON_GetObjectItemCaseSensitive(waiting, "reason"));
-			const char *m = jstr(cJSON_GetObjectItemCaseSensitive(waiting, "message"));
-
-			if (r && (!strcmp(r, "ImagePullBackOff") || !strcmp(r, "ErrImagePull") ||
-				  !strcmp(r, "InvalidImageName")))
-				*reason = xasprintf("the image cannot be pulled (%s)%s%s", r,
-						    m ? ": " : "", m ? m : "");
-			else if (r && strcmp(r, "ContainerCreating") && strcmp(r, "PodInitializing"))
-				*reason = xasprintf("%s%s%s", r, m ? ": " : "", m ? m : "");
-		}
-	}
-	if (!*reason) {
-		const cJSON *conds = jpath(pod, "status", "conditions", NULL);
-
-		cJSON_ArrayForEach(c, conds)
-		{
-			const char *t = jstr(cJSON_GetObjectItemCaseSensitive(c, "type"));
-			const char *s = jstr(cJSON_GetObjectItemCaseSensitive(c, "status"));
-			const char *r = jstr(cJSON_GetObjectItemCaseSensitive(c, "reason"));
-			const char *m = jstr(cJSON_GetObjectItemCaseSensitive(c, "message"));
-
-			if (t && !strcmp(t, "PodScheduled") && s && !strcmp(s, "False"))
-				*reason = xasprintf("the pod cannot be scheduled (%s)%s%s",
-						    r ? r : "Unschedulable", m ? ": " : "", m ? m : "");
-		}
 	}
 	if (!*reason && want_running && phase && !strcmp(phase, "Failed")) {
 		/* evicted, or the CT's init ended with an error: say why */
@@ -455,6 +488,7 @@ observe(struct syncd *sd, struct ct *ct, bool want_running, const char **status,
 		else
 			*reason = xasprintf("the pod failed (%s)%s%s", r ? r : "Failed", m ? ": " : "",
 					    m ? m : "");
+		*start_failure = true;
 	}
 	if (!*reason && ct->pending_restart && ct->resize_error)
 		*reason = xstrdup(ct->resize_error);
@@ -466,6 +500,28 @@ observe(struct syncd *sd, struct ct *ct, bool want_running, const char **status,
 		*status = want_running ? "starting" : "stopped";
 	else
 		*status = want_running ? "starting" : "stopping";
+}
+
+/*
+ * A start that failed before the CT ran (what observe() calls a start
+ * failure) stays in the status while the CT is stopped, until the next
+ * power request: pct start takes the start back at once, and pct status
+ * --verbose still says why.
+ */
+static void
+remember_start_failure(struct ct *ct, const struct state *st, bool running, const char *status,
+		       const char *reason)
+{
+	if (running && strcmp(status, "running") != 0 && reason) {
+		free(ct->start_failed);
+		ct->start_failed = xstrdup(reason);
+		ct->start_failed_gen = st->generation;
+	} else if (ct->start_failed &&
+		   ((running && st->generation > ct->start_failed_gen) ||
+		    st->generation > ct->start_failed_gen + 1 || !strcmp(status, "running"))) {
+		free(ct->start_failed);
+		ct->start_failed = NULL;
+	}
 }
 
 /* ---- one CT ---- */
@@ -700,6 +756,7 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 	int ret = 0;
 
 	ct->dirty = false;
+	ct->recheck_at = 0;
 	syncd_log_ct_pass(ct);
 	/* never through a symbolic link: it could name any file of the host */
 	if (pct_read_file_nofollow(path, PCTCONF_MAX_FILE_SIZE, &raw, &rawlen) < 0) {
@@ -781,11 +838,8 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 				     &pending, err);
 		if (ret < 0)
 			goto out;
-		if (pending) {
-			/* look again soon: readiness and timeouts */
-			ct->dirty = true;
-			ct->next_attempt = syncd_now() + 1;
-		}
+		if (pending) /* look again soon: readiness and timeouts */
+			syncd_recheck(ct, syncd_now() + 1);
 	}
 	if (lock && *lock) {
 		_cleanup_free_ char *msg = xasprintf("CT is locked (%s)", lock);
@@ -909,9 +963,18 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 	set_error(ct, NULL);
 status:
 	if (sd->kube_mode) {
-		observe(sd, ct, !strcmp(st.power, "running") && !ct->refused, &status, &reason);
+		bool running = !strcmp(st.power, "running") && !ct->refused, failed;
+
+		syncd_observe_volumes(sd, ct);
+		observe(sd, ct, running, &status, &reason, &failed);
+		remember_start_failure(ct, &st, running, status, failed ? reason : NULL);
 		if (reason && !ct->error)
 			set_error(ct, reason);
+		else if (!reason && !ct->error && !running && ct->start_failed) {
+			_cleanup_free_ char *msg = xasprintf("last start failed: %s", ct->start_failed);
+
+			set_error(ct, msg);
+		}
 	}
 	if (!sd->dry_run)
 		syncd_status_write(sd, ct);
@@ -921,6 +984,10 @@ out:
 		set_error(ct, (*err)->msg);
 		if (!sd->dry_run)
 			syncd_status_write(sd, ct);
+	} else if (ct->recheck_at) {
+		/* nothing the agent watches may change meanwhile: a timer (syncd.c) */
+		syncd_debug(sd, "CT %u: looking again in %.1f s", ct->vmid,
+			    ct->recheck_at - syncd_now());
 	}
 	(void)wrote;
 	(void)status;

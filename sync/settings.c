@@ -151,6 +151,7 @@ corral_settings_load(const char *path, struct corral_settings **out, struct pct_
 		CFG_STR("mac-prefix", "BC:24:11", CFGF_NONE),
 		CFG_INT("wait-timeout", 60, CFGF_NONE),
 		CFG_INT("snapshot-timeout", 600, CFGF_NONE),
+		CFG_INT("bind-timeout", 30, CFGF_NONE),
 		CFG_SEC("storage", storage_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		CFG_SEC("template", template_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		CFG_END(),
@@ -174,6 +175,7 @@ corral_settings_load(const char *path, struct corral_settings **out, struct pct_
 	cfg_set_validate_func(cfg, "request-timeout", validate_positive);
 	cfg_set_validate_func(cfg, "wait-timeout", validate_positive);
 	cfg_set_validate_func(cfg, "snapshot-timeout", validate_positive);
+	cfg_set_validate_func(cfg, "bind-timeout", validate_positive);
 	cfg_set_validate_func(cfg, "bind-mount-roots", validate_abs_path_list);
 	cfg_set_validate_func(cfg, "mac-prefix", validate_mac_prefix);
 	if (stat(path, &st) < 0 && errno == ENOENT) {
@@ -220,6 +222,7 @@ corral_settings_load(const char *path, struct corral_settings **out, struct pct_
 	s->mac_prefix = dupstr(cfg, "mac-prefix");
 	s->wait_timeout = cfg_getint(cfg, "wait-timeout");
 	s->snapshot_timeout = cfg_getint(cfg, "snapshot-timeout");
+	s->bind_timeout = cfg_getint(cfg, "bind-timeout");
 	s->nstorages = cfg_size(cfg, "storage");
 	s->storages = xcalloc(s->nstorages + 1, sizeof(*s->storages));
 	for (i = 0; i < s->nstorages; i++) {

@@ -46,6 +46,7 @@ struct corral_settings {
 	char *mac_prefix;
 	long wait_timeout; /* seconds pct waits for the agent */
 	long snapshot_timeout; /* seconds a VolumeSnapshot may take to become ready */
+	long bind_timeout; /* seconds a starting CT's PVCs may stay Pending */
 	struct corral_storage *storages;
 	size_t nstorages;
 	struct corral_template *templates;

@@ -1,6 +1,7 @@
 /*
  * What the agent publishes for pct, under CORRAL_RUNDIR (written atomically):
- *   ct/<vmid>.status  {"vmid", "status", "phase", "node", "ip", "error",
+ *   ct/<vmid>.status  {"vmid", "status", "phase", "node", "ip", "error", "volumes"
+ *                      (volid, pvc, capacity, request, resize_error, ...),
  *                      "pending_restart", "inplace_resize", "digest",
  *                      "userns", "userns_reason" (nodes.c),
  *                      "generation", "mode", "updated"; for the agent itself:
@@ -89,6 +90,17 @@ add_volumes(struct syncd *sd, struct ct *ct, cJSON *j)
 		cJSON_AddStringToObject(v, "pvc", it->string);
 		cJSON_AddNumberToObject(v, "capacity",
 					(double)quantity_bytes(cJSON_IsString(cap) ? cap->valuestring : NULL));
+		{
+			const cJSON *req = jpath(jpath(jpath(it, "spec", "resources"), "requests", NULL),
+						 "storage", NULL);
+			const char *failed = syncd_volume_resize_error(ct, it->string);
+
+			cJSON_AddNumberToObject(v, "request", (double)quantity_bytes(
+								  cJSON_IsString(req) ? req->valuestring : NULL));
+			/* pct resize fails with it, and puts the old size back into the file */
+			if (failed)
+				cJSON_AddStringToObject(v, "resize_error", failed);
+		}
 		if (fs_pending)
 			cJSON_AddTrueToObject(v, "filesystem_resize_pending");
 		cJSON_AddItemToArray(vols, v);

@@ -135,6 +135,11 @@ syncd_ct_release(struct ct *ct)
 	free(ct->resize_refused);
 	cJSON_Delete(ct->ops);
 	cJSON_Delete(ct->op_started);
+	free(ct->stuck_uid);
+	free(ct->stuck_reason);
+	free(ct->bind_error);
+	cJSON_Delete(ct->volwatch);
+	free(ct->start_failed);
 }
 
 struct ct *
@@ -509,6 +514,13 @@ loop(struct syncd *sd)
 
 		syncd_cache_trim(sd);
 		for (i = 0; i < sd->ncts; i++) {
+			/* a CT that asked to be looked at again (observe.c): its time came */
+			if (sd->cts[i].recheck_at && sd->cts[i].recheck_at <= now) {
+				sd->cts[i].recheck_at = 0;
+				sd->cts[i].dirty = true;
+			} else if (sd->cts[i].recheck_at && sd->cts[i].recheck_at < deadline) {
+				deadline = sd->cts[i].recheck_at;
+			}
 			if (!sd->cts[i].dirty)
 				continue;
 			any_dirty = true;

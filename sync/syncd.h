@@ -84,6 +84,17 @@ struct ct {
 	char *resize_refused;	 /* the refused patch and pod: not sent again */
 	bool rendered;		 /* its objects were computed once: privileged is known */
 	bool privileged;	 /* unprivileged: 0 (never a user namespace) */
+	/* observe.c: what only the agent's clock or the cluster's Events tell */
+	double recheck_at;	 /* monotonic: look at the CT again then, though nothing changed */
+	char *stuck_uid;	 /* the pod seen scheduled with nothing of it running yet */
+	double stuck_since;	 /* monotonic, since when */
+	double stuck_events_at;	 /* when its Events may be read (again) */
+	char *stuck_reason;	 /* what they said */
+	double bind_since;	 /* monotonic: the pod waits for a PVC to be bound since then */
+	char *bind_error;	 /* why it waited too long (made once) */
+	cJSON *volwatch;	 /* PVC name -> what the agent watches for it (binding, expansion) */
+	char *start_failed;	 /* why the last start failed (shown while the CT stays stopped) */
+	double start_failed_gen; /* the generation of that start */
 };
 
 /* nodes.c: whether unprivileged CTs get a user namespace of their own. */
@@ -243,6 +254,29 @@ char *syncd_snap_label(const char *snapname);
 char *syncd_vs_name(const char *volid, const char *snapname);
 char *syncd_base_vs_name(const char *volid);
 void syncd_ct_release(struct ct *ct);
+
+/* observe.c */
+/*
+ * Why the CT's pod does not run, beyond its phase: an (init) container that
+ * failed or cannot be pulled, a sandbox or volume the kubelet cannot set up
+ * (Events, read only for a pod stuck a while), a PVC that stays Pending past
+ * bind-timeout. NULL when there is nothing to say; *waiting when the pod is
+ * unschedulable only because a PVC is being provisioned (not an error yet).
+ */
+char *syncd_observe_pod(struct syncd *sd, struct ct *ct, const cJSON *pod, bool want_running,
+			bool *waiting);
+/* Watch the expansions of the CT's PVCs: a failure goes into ct->volwatch. */
+void syncd_observe_volumes(struct syncd *sd, struct ct *ct);
+/* The failed expansion of a PVC of the CT, or NULL. */
+const char *syncd_volume_resize_error(const struct ct *ct, const char *pvc);
+/*
+ * A PVC an operation created: 1 bound (or waiting for its first consumer: the
+ * StorageClass binds at the CT's start), 0 not yet; *why (caller frees, may
+ * be NULL) says what its Events say, for a timeout's message.
+ */
+int syncd_pvc_ready(struct syncd *sd, struct ct *ct, const cJSON *pvc, char **why);
+/* Look at the CT again at monotonic time t, though nothing changes. */
+void syncd_recheck(struct ct *ct, double t);
 
 /* manifests.c */
 int syncd_manifest_write(struct syncd *sd, unsigned vmid, const cJSON *objects, bool *changed,

@@ -617,6 +617,25 @@ kube_list(struct kube *k, const char *path, const char *label_selector, cJSON **
 }
 
 int
+kube_list_fields(struct kube *k, const char *path, const char *field_selector, cJSON **list,
+		 struct pct_error **err)
+{
+	_cleanup_(cjson_deletep) cJSON *r = NULL;
+	_cleanup_free_ char *sel = kube_escape(field_selector);
+	_cleanup_free_ char *query = xasprintf("fieldSelector=%s", sel);
+	int ret;
+
+	ret = request_ok(k, "GET", path, query, NULL, NULL, &r, err);
+	if (ret < 0)
+		return ret;
+	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(r, "items")))
+		return pct_error_set(err, KUBE_E_TRANSPORT, "GET %s: the answer is not a list",
+				     path);
+	*list = steal_ptr(r);
+	return 0;
+}
+
+int
 kube_apply(struct kube *k, const char *path, const cJSON *obj, const char *field_manager,
 	   bool force, cJSON **result, struct pct_error **err)
 {

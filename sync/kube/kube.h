@@ -101,6 +101,9 @@ int kube_get(struct kube *k, const char *path, cJSON **obj, struct pct_error **e
 /* LIST a collection with an optional labelSelector; *list is the List object. */
 int kube_list(struct kube *k, const char *path, const char *label_selector, cJSON **list,
 	      struct pct_error **err);
+/* LIST a collection with a fieldSelector ("involvedObject.name=x,..."); one page. */
+int kube_list_fields(struct kube *k, const char *path, const char *field_selector, cJSON **list,
+		     struct pct_error **err);
 /*
  * One page of a LIST: at most limit items (0: no limit), after the page whose
  * metadata.continue is continue_token (NULL: the first page). The last page

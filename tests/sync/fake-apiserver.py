@@ -2009,6 +2009,9 @@ def default_settings():
         "tokens": {},                       # bearer token -> user
         "forbid": [],                       # [{"user", "verb", "resource", "namespace"}]
         "unbindable": [],                   # StorageClass names whose PVCs stay Pending
+        "bind_delay": 0.0,                  # seconds a new PVC stays Pending (provisioning)
+        "scheduler_backoff": 0.0,           # seconds an unschedulable pod waits to be retried
+        "max_volume_size": None,            # e.g. "1Ti": the resizer refuses larger (OutOfRange)
         "image_pull_fail": [],              # regexes: matching images get ImagePullBackOff
         "unschedulable": False,             # every new pod stays Pending (Insufficient memory)
         "userns_gate": None,                # kube-apiserver's UserNamespacesSupport; None: from 33
@@ -2060,6 +2063,9 @@ class Cluster:
             self.pod_state = {}
             self.resize_state = {}
             self.pod_delete_due = {}
+            self.bind_due = {}           # PVC uid -> when the provisioner is done (bind_delay)
+            self.sched_due = {}          # pod uid -> when the scheduler tries it again
+            self.event_keys = {}         # what an Event was recorded for -> its key (once)
             self.ip_next = 10
             self.svc_ip_next = 10
             self.deadlines = []
@@ -2251,6 +2257,35 @@ class Cluster:
         heapq.heappush(self.deadlines, time.time() + max(delay, 0))
         self.cond.notify_all()
 
+    def record_event(self, r, obj, etype, reason, message, component, instance=None,
+                     host=None):
+        """A core v1 Event about obj, as a controller's event recorder writes it (named
+        <object>.<hex nanoseconds>, count 1). Recorded once per object, reason and message:
+        the real recorders count repeats (count, lastTimestamp); the fake does not, so that
+        a controller pass that changes nothing writes nothing."""
+        md = obj["metadata"]
+        key = (md.get("uid"), etype, reason, message, component)
+        if key in self.event_keys:
+            return False
+        ts = now_ts()
+        ev = {"apiVersion": "v1", "kind": "Event",
+              "metadata": {"name": "%s.%x" % (md["name"], time.time_ns()),
+                           "namespace": md.get("namespace") or "default"},
+              "involvedObject": {"kind": r.kind, "namespace": md.get("namespace"),
+                                 "name": md["name"], "uid": md.get("uid"),
+                                 "apiVersion": r.gv,
+                                 "resourceVersion": md.get("resourceVersion")},
+              "reason": reason, "message": message,
+              "source": {"component": component, **({"host": host} if host else {})},
+              "firstTimestamp": ts, "lastTimestamp": ts, "count": 1, "type": etype,
+              "eventTime": None, "reportingComponent": component,
+              "reportingInstance": instance or ""}
+        evr = rt("", "events")
+        self.internal_create(evr, ev, manager=component)
+        self.event_keys[key] = self.key(evr, ev["metadata"]["namespace"],
+                                        ev["metadata"]["name"])
+        return True
+
     # -- low-level writes: every write bumps the global resourceVersion and emits an event --
 
     # Stored objects are never changed in place: a write stores a new object. So events,
@@ -2293,9 +2328,11 @@ class Cluster:
         k = (md.get("namespace", ""), md["name"])
         if r.kind == "Pod":
             self.pod_state.pop(md.get("uid"), None)
+            self.sched_due.pop(md.get("uid"), None)
             self.pod_delete_due.pop(k, None)
         if r.kind == "PersistentVolumeClaim":
             self.resize_state.pop(k, None)
+            self.bind_due.pop(md.get("uid"), None)
         return obj
 
     # -- managed fields ------------------------------------------------------------------
@@ -3258,9 +3295,32 @@ class Cluster:
             scn = spec.get("storageClassName")
             sc = self.find(scr, "", scn) if scn else None
             if sc is None:
+                if scn:
+                    # the PV controller's word, as on a real cluster (1.31)
+                    changed |= self.record_event(
+                        pvcr, pvc, "Warning", "ProvisioningFailed",
+                        'storageclass.storage.k8s.io "%s" not found' % scn,
+                        "persistentvolume-controller")
                 continue
             prov = sc.get("provisioner")
-            ann = md.get("annotations") or {}
+            if sc.get("volumeBindingMode") == "WaitForFirstConsumer":
+                users = [p for p in self.pods_using_claim(ns, name)
+                         if not p["metadata"].get("deletionTimestamp")]
+                if not users:
+                    # no provisioner annotation until a pod is scheduled (1.31)
+                    changed |= self.record_event(
+                        pvcr, pvc, "Normal", "WaitForFirstConsumer",
+                        "waiting for first consumer to be created before binding",
+                        "persistentvolume-controller")
+                    continue
+                if dig(pvc, "metadata", "annotations", "volume.kubernetes.io/selected-node") \
+                        != NODE_NAME:
+                    new = jcopy(pvc)
+                    new["metadata"].setdefault("annotations", {})[
+                        "volume.kubernetes.io/selected-node"] = NODE_NAME
+                    changed |= self.internal_update(pvcr, new, manager="kube-scheduler")
+                    pvc = self.find(pvcr, ns, name)
+            ann = pvc["metadata"].get("annotations") or {}
             if ann.get("volume.kubernetes.io/storage-provisioner") != prov and \
                     prov != "kubernetes.io/no-provisioner":
                 new = jcopy(pvc)
@@ -3269,14 +3329,22 @@ class Cluster:
                 a["volume.kubernetes.io/storage-provisioner"] = prov
                 changed |= self.internal_update(pvcr, new)
                 pvc = self.find(pvcr, ns, name)
-            if scn in self.settings["unbindable"] or prov == "kubernetes.io/no-provisioner":
+            delay = float(self.settings["bind_delay"] or 0)
+            due = self.bind_due.get(pvc["metadata"]["uid"])
+            if due is None and delay > 0:
+                due = self.bind_due[pvc["metadata"]["uid"]] = time.time() + delay
+                self.schedule(delay)
+            if scn in self.settings["unbindable"] or prov == "kubernetes.io/no-provisioner" or \
+                    (due is not None and time.time() < due):
+                if prov != "kubernetes.io/no-provisioner":
+                    changed |= self.record_event(
+                        pvcr, pvc, "Normal", "ExternalProvisioning",
+                        "Waiting for a volume to be created either by the external provisioner "
+                        "'%s' or manually by the system administrator. If volume creation is "
+                        "delayed, please verify that the provisioner is running and correctly "
+                        "registered." % prov, "persistentvolume-controller")
                 continue
             request = dig(spec, "resources", "requests", "storage")
-            if sc.get("volumeBindingMode") == "WaitForFirstConsumer":
-                users = [p for p in self.pods_using_claim(ns, name)
-                         if not p["metadata"].get("deletionTimestamp")]
-                if not users:
-                    continue
             ds = spec.get("dataSourceRef") or spec.get("dataSource")
             if ds:
                 if ds.get("kind") == "VolumeSnapshot" and ds.get("apiGroup") == SNAP_GROUP:
@@ -3338,20 +3406,51 @@ class Cluster:
             new = jcopy(pvc)
             st = new["status"]
             ts = now_ts()
+            # allocatedResources and their statuses: RecoverVolumeExpansionFailure, on by
+            # default from 1.32; a 1.31 server drops them (seen on a real one)
+            recover = self.minor_int() >= 32
+            limit = self.settings["max_volume_size"]
             if state is None or state["target"] != req:
                 delay = float(self.settings["resize_delay"])
                 state = {"target": req, "stage": 1,
                          "due": now + delay if delay >= 0 else float("inf")}
                 self.resize_state[key] = state
-                st["allocatedResources"] = {"storage": req}
-                st["allocatedResourceStatuses"] = {"storage": "ControllerResizeInProgress"}
+                if recover:
+                    st["allocatedResources"] = {"storage": req}
+                    st["allocatedResourceStatuses"] = {"storage": "ControllerResizeInProgress"}
                 st["conditions"] = [{"type": "Resizing", "status": "True", "lastProbeTime": None,
                                      "lastTransitionTime": ts}]
                 if delay > 0:
                     self.schedule(delay)
+                driver = dig(self.find(rt("storage.k8s.io", "storageclasses"), "",
+                                       dig(pvc, "spec", "storageClassName") or ""),
+                             "provisioner") or PROVISIONER
+                self.record_event(pvcr, pvc, "Warning", "ExternalExpanding",
+                                  "waiting for an external controller to expand this PVC",
+                                  "volume_expand")
+                self.record_event(pvcr, pvc, "Normal", "Resizing",
+                                  "External resizer is resizing volume %s"
+                                  % dig(pvc, "spec", "volumeName"), "external-resizer " + driver)
+                if limit and qty_value(req) > qty_value(limit):
+                    # the CSI hostpath driver's answer, as a real 1.31 cluster shows it: an
+                    # Event only; the request stays, the resizer retries (from 1.32 the status
+                    # also says ControllerResizeInfeasible)
+                    state["stage"] = -1
+                    self.record_event(
+                        pvcr, pvc, "Warning", "VolumeResizeFailed",
+                        'resize volume "%s" by resizer "%s" failed: rpc error: code = '
+                        'OutOfRange desc = Requested capacity %d exceeds maximum allowed %d'
+                        % (dig(pvc, "spec", "volumeName"), driver, int(qty_value(req)),
+                           int(qty_value(limit))), "external-resizer " + driver)
+                    if recover:
+                        st["allocatedResourceStatuses"] = {
+                            "storage": "ControllerResizeInfeasible"}
+            elif state["stage"] == -1:
+                continue
             elif state["stage"] == 1 and now >= state["due"]:
                 state["stage"] = 2
-                st["allocatedResourceStatuses"] = {"storage": "NodeResizePending"}
+                if recover:
+                    st["allocatedResourceStatuses"] = {"storage": "NodeResizePending"}
                 st["conditions"] = [{"type": "FileSystemResizePending", "status": "True",
                                      "lastProbeTime": None, "lastTransitionTime": ts,
                                      "message": "Waiting for user to (re-)start a pod to finish "
@@ -3488,24 +3587,36 @@ class Cluster:
             cm = v.get("configMap")
             if isinstance(cm, dict) and not cm.get("optional") and \
                     self.find(rt("", "configmaps"), ns, cm.get("name")) is None:
-                return ("waiting", "ContainerCreating", None)
+                return ("waiting", "ContainerCreating", None,
+                        {"mount": 'MountVolume.SetUp failed for volume "%s" : configmap "%s" '
+                                  'not found' % (v.get("name"), cm.get("name"))})
             sec = v.get("secret")
             if isinstance(sec, dict) and not sec.get("optional") and \
                     self.find(rt("", "secrets"), ns, sec.get("secretName")) is None:
-                return ("waiting", "ContainerCreating", None)
+                return ("waiting", "ContainerCreating", None,
+                        {"mount": 'MountVolume.SetUp failed for volume "%s" : secret "%s" '
+                                  'not found' % (v.get("name"), sec.get("secretName"))})
         for key in ("initContainers", "containers"):
             for c in spec.get(key) or []:
                 for rx in self.settings["image_pull_fail"]:
                     if re.search(rx, c.get("image", "")):
+                        # the kubelet pulls an init container's image in its turn
                         return ("waiting", "ImagePullBackOff",
-                                'Back-off pulling image "%s"' % c.get("image"))
+                                'Back-off pulling image "%s"' % c.get("image"),
+                                {"container": c.get("name")} if key == "initContainers"
+                                else None)
         return None
 
     def pod_status(self, pod, state, t, alloc=None, resize=None):
-        """Build a pod status for a state (phase, reason, message, container). alloc: the
+        """Build a pod status for a state (phase, reason, message, extra). alloc: the
         resources the kubelet runs each container with (name -> resources); resize: a
-        resize it does not carry out, (reason, message)."""
+        resize it does not carry out, (reason, message). extra (may be None): "container",
+        the init container or container the reason is about (default: the containers),
+        with "exit_code" and "log" (what it printed: its termination message under
+        terminationMessagePolicy FallbackToLogsOnError); "sandbox": the pod's sandbox
+        cannot be created, with this error."""
         phase, reason, message = state[0], state[1], state[2]
+        extra = (state[3] if len(state) > 3 else None) or {}
         spec = pod.get("spec") or {}
         md = pod["metadata"]
         ip = self.pod_state.get(md["uid"], {}).get("ip") or self.alloc_pod_ip()
@@ -3515,26 +3626,39 @@ class Cluster:
              ("lastTransitionTime", t)] + ([("reason", r)] if r else []) +
             ([("message", m)] if m else []))
         names = [c.get("name") for c in spec.get("containers") or []]
+        inits = [c.get("name") for c in spec.get("initContainers") or []]
         if reason == "Unschedulable":
             return ip, {"phase": "Pending", "conditions": [
                 cond("PodScheduled", False, "Unschedulable", message)], "qosClass": qos}
-        waiting = reason in ("ImagePullBackOff", "ErrImagePull", "ContainerCreating",
-                             "CrashLoopBackOff", "CreateContainerConfigError",
-                             "RunContainerError")
-        ready = phase == "Running" and not waiting and reason is None
+        # what the kubelet got to: the sandbox (and volumes), then each init container
+        # in turn, then the containers (as a real 1.31 kubelet reports it)
+        no_sandbox = reason == "ContainerCreating" and not extra.get("container")
+        target = extra.get("container")
+        if target in inits:
+            pending_inits = inits[inits.index(target):]
+        elif no_sandbox:
+            pending_inits = list(inits)
+        else:
+            pending_inits = []
+        waiting = no_sandbox or not pending_inits and (
+            reason in ("ImagePullBackOff", "ErrImagePull", "ContainerCreating",
+                       "CrashLoopBackOff", "CreateContainerConfigError", "RunContainerError")
+            or reason == "Error" and target is not None)
+        ready = phase == "Running" and not waiting and reason is None and not pending_inits
         st = {"phase": phase}
-        if not waiting and reason:
+        if not waiting and not pending_inits and reason:
             st["reason"] = reason
             if message:
                 st["message"] = message
-        conds = [cond("PodReadyToStartContainers", reason != "ContainerCreating"),
-                 cond("Initialized", True),
-                 cond("Ready", ready, None if ready else "ContainersNotReady",
-                      None if ready else "containers with unready status: [%s]"
-                      % " ".join(names)),
+        unready = None if ready else "containers with unready status: [%s]" % " ".join(names)
+        conds = [cond("PodReadyToStartContainers", not no_sandbox),
+                 cond("Initialized", not pending_inits,
+                      "ContainersNotInitialized" if pending_inits else None,
+                      "containers with incomplete status: [%s]" % " ".join(pending_inits)
+                      if pending_inits else None),
+                 cond("Ready", ready, None if ready else "ContainersNotReady", unready),
                  cond("ContainersReady", ready, None if ready else "ContainersNotReady",
-                      None if ready else "containers with unready status: [%s]"
-                      % " ".join(names)),
+                      unready),
                  cond("PodScheduled", True)]
         if resize and self.minor_int() >= 33:
             msg = resize[1]
@@ -3544,10 +3668,41 @@ class Cluster:
         st["conditions"] = conds
         st["hostIP"] = NODE_IP
         st["hostIPs"] = [{"ip": NODE_IP}]
-        if reason != "ContainerCreating":
+        if not no_sandbox:
             st["podIP"] = ip
             st["podIPs"] = [{"ip": ip}]
         st["startTime"] = t
+
+        def terminated(c, cid, code, why):
+            term = {"exitCode": code, "reason": why, "startedAt": t, "finishedAt": t,
+                    "containerID": cid}
+            if code and extra.get("log") and \
+                    c.get("terminationMessagePolicy") == "FallbackToLogsOnError":
+                term["message"] = extra["log"]
+            return term
+
+        def failing(c, s, cid, image_id, img):
+            """the container the reason is about: waiting, or ended with an error"""
+            code = int(extra.get("exit_code", 1))
+            if reason == "Error":
+                s["state"] = {"terminated": terminated(c, cid, code, "Error")}
+                s.update(imageID=image_id, containerID=cid)
+                return
+            w = {"reason": reason}
+            if reason == "CrashLoopBackOff":
+                w["message"] = message or "back-off 10s restarting failed container=%s " \
+                    "pod=%s_%s(%s)" % (c.get("name"), md["name"], md["namespace"], md["uid"])
+                s["lastState"] = {"terminated": terminated(c, cid, code, "Error")}
+                s.update(restartCount=3 if not target else 1, imageID=image_id,
+                         containerID=cid)
+            elif message:
+                w["message"] = message
+            elif reason == "ImagePullBackOff":
+                w["message"] = 'Back-off pulling image "%s"' % img
+            elif reason == "ErrImagePull":
+                w["message"] = ('rpc error: code = NotFound desc = failed to pull and unpack '
+                                'image "%s": not found' % img)
+            s["state"] = {"waiting": w}
 
         def cstatus(c, init=False):
             img = c.get("image", "")
@@ -3556,28 +3711,23 @@ class Cluster:
                                                           uuid.uuid5(uuid.NAMESPACE_URL, img).hex * 2)
             s = {"name": c.get("name"), "state": {}, "lastState": {}, "ready": False,
                  "restartCount": 0, "image": img, "imageID": "", "started": False}
-            if init:
+            if init and c.get("name") in pending_inits:
+                if c.get("name") == target:
+                    failing(c, s, cid, image_id, img)
+                else:
+                    s["state"] = {"waiting": {"reason": "PodInitializing"}}
+            elif init:
                 s["state"] = {"terminated": {"exitCode": 0, "reason": "Completed",
                                              "startedAt": t, "finishedAt": t,
                                              "containerID": cid}}
                 s.update(ready=True, imageID=image_id, containerID=cid)
-            elif waiting:
-                w = {"reason": reason}
-                if reason == "CrashLoopBackOff":
-                    w["message"] = message or "back-off 10s restarting failed container=%s " \
-                        "pod=%s_%s(%s)" % (c.get("name"), md["name"], md["namespace"], md["uid"])
-                    s["lastState"] = {"terminated": {"exitCode": 1, "reason": "Error",
-                                                     "startedAt": t, "finishedAt": t,
-                                                     "containerID": cid}}
-                    s.update(restartCount=3, imageID=image_id, containerID=cid)
-                elif message:
-                    w["message"] = message
-                elif reason == "ImagePullBackOff":
-                    w["message"] = 'Back-off pulling image "%s"' % img
-                elif reason == "ErrImagePull":
-                    w["message"] = ('rpc error: code = NotFound desc = failed to pull and unpack '
-                                    'image "%s": not found' % img)
-                s["state"] = {"waiting": w}
+            elif pending_inits:
+                s["state"] = {"waiting": {"reason": "PodInitializing"}}
+            elif waiting and (not target or c.get("name") == target):
+                if reason == "ContainerCreating":
+                    s["state"] = {"waiting": {"reason": "ContainerCreating"}}
+                else:
+                    failing(c, s, cid, image_id, img)
             elif phase == "Running":
                 s["state"] = {"running": {"startedAt": t}}
                 s.update(ready=ready, started=True, imageID=image_id, containerID=cid)
@@ -3625,17 +3775,33 @@ class Cluster:
                 ov = None
             prob = None if ov else self.pod_problem(pod)
             if ov:
-                state = (ov.get("phase", "Running"), ov.get("reason"), ov.get("message"))
+                extra = {k: ov[k] for k in ("container", "exit_code", "log", "sandbox")
+                         if k in ov} or None
+                inits = [c.get("name") for c in dig(pod, "spec", "initContainers") or []]
+                early = "sandbox" in ov or ov.get("container") in inits
+                state = (ov.get("phase", "Pending" if early else "Running"),
+                         "ContainerCreating" if "sandbox" in ov else ov.get("reason"),
+                         ov.get("message"), extra)
                 if ov.get("reason") == "Unschedulable" and not ov.get("message"):
                     state = (state[0], state[1], "0/1 nodes are available: 1 Insufficient "
                              "memory. preemption: 0/1 nodes are available: 1 No preemption "
-                             "victims found for incoming pod.")
+                             "victims found for incoming pod.", None)
             elif prob is None:
-                state = ("Running", None, None)
-            elif prob[0] == "unschedulable":
-                state = ("Pending", prob[1], prob[2])
+                state = ("Running", None, None, None)
+                # an unschedulable pod is tried again only after a while: until then its
+                # condition still says why it was not scheduled (scheduler_backoff)
+                delay = float(self.settings["scheduler_backoff"] or 0)
+                if delay > 0 and not dig(pod, "spec", "nodeName") and \
+                        dig(pod, "status", "conditions") and \
+                        any(c.get("type") == "PodScheduled" and c.get("status") == "False"
+                            for c in dig(pod, "status", "conditions")):
+                    if md["uid"] not in self.sched_due:
+                        self.sched_due[md["uid"]] = time.time() + delay
+                        self.schedule(delay)
+                    if time.time() < self.sched_due[md["uid"]]:
+                        continue
             else:
-                state = ("Pending", prob[1], prob[2])
+                state = ("Pending", prob[1], prob[2], prob[3] if len(prob) > 3 else None)
             images = tuple(c.get("image") for c in dig(pod, "spec", "containers") or [])
             res = tuple(json.dumps(c.get("resources"), sort_keys=True)
                         for c in dig(pod, "spec", "containers") or [])
@@ -3659,6 +3825,15 @@ class Cluster:
             t = now_ts()
             ip, st = self.pod_status(pod, state, t, alloc, resize)
             self.pod_state[md["uid"]] = {"sig": sig, "ip": ip, "alloc": alloc}
+            extra = state[3] or {}
+            if extra.get("sandbox"):
+                # the kubelet's Event: the pod's status does not say why (1.31)
+                self.record_event(podr, pod, "Warning", "FailedCreatePodSandBox",
+                                  "Failed to create pod sandbox: " + extra["sandbox"],
+                                  "kubelet", NODE_NAME, NODE_NAME)
+            if extra.get("mount"):
+                self.record_event(podr, pod, "Warning", "FailedMount", extra["mount"],
+                                  "kubelet", NODE_NAME, NODE_NAME)
             if state[1] != "Unschedulable" and not dig(pod, "spec", "nodeName"):
                 new = jcopy(pod)
                 new["spec"]["nodeName"] = NODE_NAME
@@ -4498,7 +4673,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                             ov["uid"] = pod["metadata"]["uid"]
                         cluster.resize_overrides[key] = ov
                 else:
-                    ov = {k: args[k] for k in ("phase", "reason", "message") if k in args}
+                    ov = {k: args[k] for k in ("phase", "reason", "message", "container",
+                                               "exit_code", "log", "sandbox") if k in args}
                     if not args.get("sticky") and pod is not None:
                         ov["uid"] = pod["metadata"]["uid"]
                     cluster.pod_overrides[key] = ov

@@ -223,8 +223,10 @@ test_expect_success 'a storage id without StorageClass: pct start names it; noth
 
 test_expect_success 'an invalid file: pct start names file and line; nothing created' '
 	pct stop 200 &&
-	ct_new 210 &&
-	sed -i "s/^memory: .*/memory: 8/" "$CORRAL_CONFDIR/210.conf" &&
+	mkdir -p staging &&
+	(CORRAL_CONFDIR=$TRASH/staging && ct_new 210) &&
+	sed -i "s/^memory: .*/memory: 8/" staging/210.conf &&
+	mv staging/210.conf "$CORRAL_CONFDIR/210.conf" &&
 	line=$(grep -n "^memory:" "$CORRAL_CONFDIR/210.conf" | cut -d: -f1) &&
 	test_must_fail --code=255 pct start 210 >out 2>err &&
 	echo "unable to start CT 210 - $CORRAL_CONFDIR/210.conf:$line: memory: value must have a minimum value of 16" >expect &&

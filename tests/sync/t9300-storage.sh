@@ -48,6 +48,12 @@ labelled_pvc () {
 	test "$(fake_status)" = 201
 }
 
+# pvc_request_is NAME SIZE: the PVC requests SIZE
+pvc_request_is () {
+	kget $PVC/$1 "$TRASH/.pvcreq" &&
+	json_is "$TRASH/.pvcreq" "d[\"spec\"][\"resources\"][\"requests\"][\"storage\"]" "$2"
+}
+
 fake_start || exit 1
 syncd_config
 ct_new 200
@@ -275,23 +281,33 @@ test_expect_success 'pct clone onto an existing CT is refused' '
 
 fake_ctl POST /_fake/config '{"resize_delay": -1}' >/dev/null
 
-test_expect_success 'pct resize grows the PVC request; the capacity follows the resize' '
-	pct resize 201 rootfs +1G &&
+test_expect_success 'pct resize grows the PVC request and waits until the storage grew it' '
+	pct resize 201 rootfs +1G >out 2>err &
+	pid=$! &&
+	wait_for 60 pvc_request_is local-vm-201-disk-0 5Gi &&
 	grep -qx "rootfs: local:vm-201-disk-0,size=5G" "$CONF/201.conf" &&
 	kget $PVC/local-vm-201-disk-0 pvc &&
-	json_is pvc "d[\"spec\"][\"resources\"][\"requests\"][\"storage\"]" 5Gi &&
 	json_is pvc "d[\"status\"][\"capacity\"][\"storage\"]" 4Gi &&
+	sleep 1 && kill -0 $pid &&
 	fake_ctl POST /_fake/pvc "{\"name\": \"local-vm-201-disk-0\", \"finish_resize\": true, \"offline\": true}" >/dev/null &&
+	wait $pid && test_cmp /dev/null err &&
 	kget $PVC/local-vm-201-disk-0 pvc &&
 	json_is pvc "d[\"status\"][\"capacity\"][\"storage\"]" 5Gi &&
-	wait_for 60 grep -q "\"capacity\":5368709120" "$CORRAL_RUNDIR/ct/201.status"
+	grep -q "\"capacity\":5368709120" "$CORRAL_RUNDIR/ct/201.status"
 '
 
-test_expect_success 'pct resize to an absolute size; shrinking and the same size are refused' '
-	pct resize 201 rootfs 6G &&
+test_expect_success 'pct resize to an absolute size: done once the node alone has to grow the file system' '
+	pct resize 201 rootfs 6G &
+	pid=$! &&
+	wait_for 60 pvc_request_is local-vm-201-disk-0 6Gi &&
 	grep -qx "rootfs: local:vm-201-disk-0,size=6G" "$CONF/201.conf" &&
+	fake_ctl POST /_fake/pvc "{\"name\": \"local-vm-201-disk-0\", \"finish_resize\": true}" >/dev/null &&
+	wait $pid &&
 	kget $PVC/local-vm-201-disk-0 pvc &&
-	json_is pvc "d[\"spec\"][\"resources\"][\"requests\"][\"storage\"]" 6Gi &&
+	json_is pvc "d[\"status\"][\"conditions\"][0][\"type\"]" FileSystemResizePending
+'
+
+test_expect_success 'shrinking and the same size are refused' '
 	test_must_fail --code=255 pct resize 201 rootfs 2G 2>err &&
 	echo "unable to shrink disk size" >expect && test_cmp expect err &&
 	test_must_fail --code=255 pct resize 201 rootfs 6G 2>err &&

@@ -183,10 +183,15 @@ static const char pod_text[] =
 	"\"annotations\":{\"corral.dev/description\":\"a long text\"},"
 	"\"ownerReferences\":[{\"uid\":\"s\"}],\"managedFields\":[{\"manager\":\"kubelet\"}]},"
 	"\"spec\":{\"nodeName\":\"node-1\",\"containers\":[{\"name\":\"ct\",\"image\":\"debian\","
-	"\"env\":[{\"name\":\"A\"}],\"resources\":{\"limits\":{\"memory\":\"512Mi\"}}}],\"volumes\":[]},"
+	"\"env\":[{\"name\":\"A\"}],\"resources\":{\"limits\":{\"memory\":\"512Mi\"}}}],"
+	"\"volumes\":[{\"name\":\"rootfs\",\"persistentVolumeClaim\":{\"claimName\":\"local-vm-100-disk-0\","
+	"\"readOnly\":false}},{\"name\":\"conf\",\"configMap\":{\"name\":\"ct-100-conf\"}}]},"
 	"\"status\":{\"phase\":\"Running\",\"podIP\":\"10.0.0.1\",\"hostIP\":\"10.1.0.1\","
 	"\"reason\":\"Evicted\",\"message\":\"The node was low on resource: memory.\","
 	"\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}],"
+	"\"initContainerStatuses\":[{\"name\":\"prestart\",\"image\":\"p\",\"imageID\":\"sha256:1\","
+	"\"state\":{\"terminated\":{\"exitCode\":1,\"message\":\"m\"}},\"lastState\":{},"
+	"\"volumeMounts\":[{\"name\":\"rootfs\"}]}],"
 	"\"containerStatuses\":[{\"ready\":true,\"state\":{\"running\":{}}}],\"qosClass\":\"Burstable\"}}";
 
 static void
@@ -200,12 +205,30 @@ check_pod(const cJSON *p, const char *how)
 		   has(p, "status", "reason", NULL) && has(p, "status", "message", NULL) &&
 		   has(p, "status", "containerStatuses", NULL),
 	   "%s pod: what the agent reads is kept", how);
+	{
+		const cJSON *ic = cJSON_GetArrayItem(
+			cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "status"),
+							 "initContainerStatuses"),
+			0);
+		const cJSON *vols = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(p, "spec"), "volumes");
+		const cJSON *v0 = cJSON_GetArrayItem(vols, 0);
+
+		ok(ic && has(ic, "name", NULL, NULL) && has(ic, "state", "terminated", "message") &&
+			   has(ic, "lastState", NULL, NULL) && !has(ic, "image", NULL, NULL) &&
+			   !has(ic, "volumeMounts", NULL, NULL),
+		   "%s pod: of the init containers, name, state and last state", how);
+		ok(v0 && has(v0, "persistentVolumeClaim", "claimName", NULL) &&
+			   !has(v0, "persistentVolumeClaim", "readOnly", NULL) && !has(v0, "name", NULL, NULL) &&
+			   cJSON_GetArraySize(vols) == 2 && !cJSON_GetArrayItem(vols, 1)->child,
+		   "%s pod: of the volumes, the claims' names only", how);
+	}
 	ok(p && !has(p, "metadata", "managedFields", NULL) &&
 		   !has(p, "metadata", "namespace", NULL) &&
 		   !has(p, "metadata", "ownerReferences", NULL) &&
 		   !has(p, "metadata", "labels", "apps.kubernetes.io/pod-index") &&
 		   !has(p, "metadata", "annotations", "corral.dev/description") &&
-		   !has(p, "spec", "volumes", NULL) && !has(p, "status", "hostIP", NULL) &&
+		   !has(p, "status", "hostIP", NULL) &&
 		   !has(p, "status", "qosClass", NULL) && !has(p, "kind", NULL, NULL),
 	   "%s pod: the rest is dropped", how);
 	ok(p && children(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
@@ -289,9 +312,10 @@ test_slim(void)
 				       cJSON_GetObjectItemCaseSensitive(p, "status"), "conditions"), 0)
 				 : NULL;
 
-		ok(c && has(c, "type", NULL, NULL) && !has(c, "status", NULL, NULL) &&
-			   !has(p, "status", "phase", NULL) && !has(p, "status", "accessModes", NULL),
-		   "PVC: of the status, the capacity and the condition types only");
+		ok(c && has(c, "type", NULL, NULL) && has(c, "status", NULL, NULL) &&
+			   !has(c, "lastTransitionTime", NULL, NULL) && has(p, "status", "phase", NULL) &&
+			   !has(p, "status", "accessModes", NULL),
+		   "PVC: of the status, the capacity, the phase and the conditions' type, status and message");
 	}
 	syncd_cache_release(&sd);
 

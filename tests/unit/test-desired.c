@@ -406,6 +406,10 @@ test_privileged(void)
 		is_str(s_at(ics, "1.volumeMounts.1.name"), "conf", "which reads the config volume");
 		is_str(s_at(ics, "1.volumeMounts.1.mountPath"), "/etc/corral/ct",
 		       "at a directory of its own: no mount point inside the kubelet's volume");
+		is_str(s_at(ics, "0.terminationMessagePolicy"), "FallbackToLogsOnError",
+		       "a seed that fails: its last lines in the pod's status");
+		is_str(s_at(ics, "1.terminationMessagePolicy"), "FallbackToLogsOnError",
+		       "a guest setup that fails: its error in the pod's status");
 		ok(find_volume(find(&d, "StatefulSet", "ct-100"), "conf", "configMap.name", "ct-100-conf"),
 		   "the config volume is the CT's ConfigMap");
 	}
