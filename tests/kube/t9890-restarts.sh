@@ -1,7 +1,7 @@
 #!/bin/sh
 # Faults on a real cluster, with CTs running: the agent killed with SIGKILL in
 # the middle of operations, the API server stopped while files are edited and
-# CTs stopped, containerd and the kubelet restarted. Every case converges and
+# CTs stopped, containerd and the kubelet restarted, the CNI config broken. Every case converges and
 # nothing is lost. This script stops the cluster's components: run.sh runs it
 # alone, after the others.
 . "$(dirname "$0")/../cli/test-lib.sh"
@@ -112,6 +112,22 @@ test_expect_success 'the kubelet stopped while a CT is stopped: its volumes are 
 	volume_released "$pv"
 '
 restore_cluster
+
+test_expect_success 'a pod sandbox that cannot be created (a broken CNI config): pct start says so' '
+	conflist="$KUBE_CLUSTER/etc/cni/10-corral.conflist" &&
+	cp "$conflist" conflist.good &&
+	ct_create 402 --unprivileged 1 &&
+	sed -i "s/\"type\": \"bridge\"/\"type\": \"nope-bridge\"/" "$conflist" &&
+	test_must_fail pct start 402 2>err;
+	rc=$?
+	cp conflist.good "$conflist" &&
+	test $rc = 0 && cat err &&
+	grep -q "sandbox cannot be created (FailedCreatePodSandBox)" err &&
+	grep -q "nope-bridge" err &&
+	wait_for "status_is 402 stopped" 60 &&
+	pct start 402 && status_is 402 running &&
+	pct stop 402 && pct destroy 402
+'
 
 test_expect_success 'everything converged: destroy leaves nothing, no volume deleted in use' '
 	pvs="$(pv_of "$(volid 400 rootfs)") $(pv_of "$(volid 400 mp0)") $(pv_of "$(volid 401 rootfs)") $(pv_of "$(volid 401 mp0)")" &&
