@@ -416,26 +416,27 @@ start_controllers () {
 }
 
 start_containerd () {
-	mkdir -p "$(dirname "$SOCK")"
+	in_ns mkdir -p "$(dirname "$SOCK")"
 	start containerd "$CONTAINERD" --config "$DIR/etc/containerd/config.toml"
 	wait_until 60 "containerd" in_ns "$CTR" --address "$SOCK" version
 }
 
 start_kubelet () {
 	start kubelet "$BIN/kubelet" --config="$DIR/etc/kubelet.yaml" \
-		--kubeconfig="$DIR/kubelet.kubeconfig" --root-dir="$DIR/kubelet" \
+		--kubeconfig="$DIR/kubelet.kubeconfig" --root-dir="$KUBELET_ROOT" \
 		--node-ip="$NODE_IP" --hostname-override="$NODE" --v=1
 }
 
 start_csi () {
-	sock=$DIR/kubelet/plugins/csi-hostpath/csi.sock
-	mkdir -p "$(dirname "$sock")" "$DIR/csi-state"
+	sock=$KUBELET_ROOT/plugins/csi-hostpath/csi.sock
+	in_ns mkdir -p "$(dirname "$sock")"
+	mkdir -p "$DIR/csi-state"
 	start csi-hostpath "$BIN/hostpathplugin" --drivername=hostpath.csi.k8s.io \
 		--endpoint="unix://$sock" --nodeid="$NODE" --statedir="$DIR/csi-state" --v=2
-	wait_until 30 "the CSI socket" test -S "$sock"
+	wait_until 30 "the CSI socket" in_ns test -S "$sock"
 	start csi-registrar "$BIN/csi-node-driver-registrar" --csi-address="$sock" \
 		--kubelet-registration-path="$sock" \
-		--plugin-registration-path="$DIR/kubelet/plugins_registry"
+		--plugin-registration-path="$KUBELET_ROOT/plugins_registry"
 	start csi-provisioner "$BIN/csi-provisioner" --csi-address="$sock" \
 		--kubeconfig="$DIR/admin.kubeconfig" --feature-gates=Topology=true \
 		--extra-create-metadata --leader-election=false
@@ -493,7 +494,11 @@ up () {
 	[ -d "$KUBE_BINARIES/$VERSION" ] || die "no $KUBE_BINARIES/$VERSION"
 	BIN=${KUBE_BINCACHE:-$DIR/bin}/$VERSION
 	PKI=$DIR/pki
-	SOCK=$DIR/containerd/containerd.sock
+	# Sockets live at short paths inside the cluster's mount namespace (where
+	# /run and /var/lib are directories of DIR, see below): a unix socket's
+	# path has at most 107 bytes, and DIR may be deep.
+	SOCK=/run/containerd/containerd.sock
+	KUBELET_ROOT=/var/lib/kubelet
 	CGROUP=corral-test-$(printf '%s' "$DIR" | sha1sum | cut -c1-10)
 	NETNS=$CGROUP
 	CNI_BIN=/usr/lib/cni
@@ -527,6 +532,7 @@ CSI=$CSI
 BIN=$BIN
 PKI=$PKI
 SOCK=$SOCK
+KUBELET_ROOT=$KUBELET_ROOT
 CGROUP=$CGROUP
 NETNS=$NETNS
 CONTAINERD=$CONTAINERD
