@@ -2063,6 +2063,11 @@ class Cluster:
             self.pod_state = {}
             self.resize_state = {}
             self.pod_delete_due = {}
+            # (ns, claim) -> until when the kubelet still has the volume mounted: a pod
+            # deleted outright (gracePeriodSeconds 0, a force delete) leaves its volumes
+            # mounted for pod_termination_delay seconds after its object is gone
+            self.mounted_until = {}
+            self.deleted_in_use = []     # PVCs deleted while mounted: "ns/name"
             self.bind_due = {}           # PVC uid -> when the provisioner is done (bind_delay)
             self.sched_due = {}          # pod uid -> when the scheduler tries it again
             self.event_keys = {}         # what an Event was recorded for -> its key (once)
@@ -2326,6 +2331,9 @@ class Cluster:
         obj["metadata"]["resourceVersion"] = str(self.rv)
         self._emit(r, "DELETED", obj)
         k = (md.get("namespace", ""), md["name"])
+        if r.kind == "PersistentVolumeClaim" and \
+                self.mounted_until.get(k, 0) > time.time():
+            self.deleted_in_use.append("%s/%s" % k)
         if r.kind == "Pod":
             self.pod_state.pop(md.get("uid"), None)
             self.sched_due.pop(md.get("uid"), None)
@@ -2894,6 +2902,18 @@ class Cluster:
     def delete_obj(self, r, old, propagation=None, grace=None):
         md = old["metadata"]
         if md.get("deletionTimestamp"):
+            # a shorter grace period shortens a pod's (the API server's BeforeDelete);
+            # 0 removes it at once, whatever the kubelet is still doing
+            cur = md.get("deletionGracePeriodSeconds")
+            if r.kind == "Pod" and grace is not None and cur is not None and grace < cur:
+                if grace == 0 and not md.get("finalizers"):
+                    return 200, self._pod_gone_mounted(r, old)
+                new = jcopy(old)
+                new["metadata"]["deletionGracePeriodSeconds"] = grace
+                new["metadata"]["deletionTimestamp"] = time.strftime(
+                    "%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + grace))
+                self._store_update(r, new, old)
+                return 200, jcopy(new)
             return 200, jcopy(old)
         if propagation is None and r.kind == "Namespace":
             propagation = "Background"
@@ -2941,11 +2961,26 @@ class Cluster:
             new["metadata"]["finalizers"] = fins
             self._store_update(r, new, old)
             return 200, jcopy(new)
+        if r.kind == "Pod":
+            return 200, self._pod_gone_mounted(r, old)
         gone = self._store_delete(r, old)
         if r.return_deleted:
             return 200, gone
         return 200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
                      "details": r.details(md["name"], uid=md["uid"])}
+
+    def _pod_gone_mounted(self, r, pod):
+        """A pod removed at once (force delete, or one that had ended): with
+        pod_termination_delay, its kubelet unmounts the volumes only after the object
+        is gone. Returns the deleted pod, as the API server answers."""
+        delay = float(self.settings["pod_termination_delay"])
+        md = pod["metadata"]
+        if delay > 0 and dig(pod, "spec", "nodeName"):
+            for v in dig(pod, "spec", "volumes") or []:
+                claim = dig(v, "persistentVolumeClaim", "claimName")
+                if claim:
+                    self.mounted_until[(md.get("namespace", ""), claim)] = time.time() + delay
+        return self._store_delete(r, pod)
 
     def dependents(self, uid):
         out = []
@@ -4633,6 +4668,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 s["active_watches"] = len(cluster.live_watches)
                 s["resource_version"] = cluster.rv
                 s["tls_errors"] = list(cluster.tls_errors)
+                s["deleted_in_use"] = list(cluster.deleted_in_use)
                 s["writes"] = sum(1 for e in cluster.log
                                   if e["method"] in ("POST", "PUT", "PATCH", "DELETE"))
                 return self.send_json(200, s)
