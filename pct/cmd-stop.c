@@ -2,7 +2,8 @@
  * pct stop <vmid> [--skiplock] [--overrule-shutdown]
  * pct shutdown <vmid> [--timeout N] [--forceStop]
  *
- * stop is immediate (the pod is deleted without a grace period); shutdown
+ * stop is immediate (the pod is deleted with the shortest grace period the
+ * agent uses, 1 s: a pod is never force-deleted, see doc/architecture.md); shutdown
  * lets the CT's PID 1 end within --timeout seconds (default 60), after
  * which Kubernetes stops it anyway: on Kubernetes a shutdown always ends
  * stopped, as if --forceStop were given. Both wait for corral-syncd to

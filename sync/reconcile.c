@@ -384,18 +384,37 @@ delete_object(struct syncd *sd, enum syncd_kind k, const cJSON *have, struct pct
 	return ret;
 }
 
-/* Delete the CT's pod with a grace period: stop (0), shutdown --timeout, reboot. */
+/*
+ * Delete the CT's pod with a grace period: stop, shutdown --timeout, reboot.
+ * Never with gracePeriodSeconds 0: for a pod that is a force delete, and the
+ * API server drops the object at once while the kubelet has still to stop
+ * the containers and unmount the volumes; whoever waits for the pod to go
+ * (pct stop, rollback, destroy) would then delete or replace volumes that are
+ * still mounted. A graceful delete keeps the object until the kubelet is done,
+ * volumes unmounted included. So a stop "at once" gets the shortest grace
+ * period there is, one second (the kubelet makes it two).
+ *
+ * The server's answer is the pod as it now is, with its deletionTimestamp: it
+ * goes into the cache at once, and the pod's uid is remembered, so that
+ * observe() never takes the pod being deleted for the CT running again (the
+ * watch may still bring older events of it).
+ */
+#define POD_GRACE_MIN 1L
+
 static int
-delete_pod(struct syncd *sd, const cJSON *pod, long grace, struct pct_error **err)
+delete_pod(struct syncd *sd, struct ct *ct, const cJSON *pod, long grace, struct pct_error **err)
 {
 	const char *name = jstr(jpath(pod, "metadata", "name", NULL));
 	const char *uid = jstr(jpath(pod, "metadata", "uid", NULL));
 	_cleanup_free_ char *path = kube_path("v1", sd->settings->namespace, "pods", name);
-	_cleanup_free_ char *body = NULL;
+	_cleanup_free_ char *body = NULL, *podname = xstrdup(name ? name : "");
+	_cleanup_free_ char *poduid = uid ? xstrdup(uid) : NULL;
 	cJSON *resp = NULL;
 	long status = 0;
 	int ret;
 
+	if (grace >= 0 && grace < POD_GRACE_MIN)
+		grace = POD_GRACE_MIN;
 	if (sd->dry_run) {
 		printf("would delete Pod/%s (grace %ld s)\n", name, grace);
 		return 0;
@@ -407,15 +426,49 @@ delete_pod(struct syncd *sd, const cJSON *pod, long grace, struct pct_error **er
 	else
 		body = xasprintf("{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\","
 				 "\"preconditions\":{\"uid\":\"%s\"}}", uid ? uid : "");
+	/* pod points into the cache, which the answer may replace: name and uid are copies */
 	ret = kube_request(sd->kube, "DELETE", path, NULL, "application/json", body, &status,
 			   &resp, err);
 	if (ret == 0 && status >= 300 && status != 404 && status != 409) {
 		_cleanup_free_ char *m = kube_status_message(status, resp);
 
-		ret = pct_error_set(err, KUBE_E_STATUS(status), "Pod %s: %s", name, m);
+		ret = pct_error_set(err, KUBE_E_STATUS(status), "Pod %s: %s", podname, m);
+	}
+	if (ret == 0) {
+		/* 404: gone; 409: the uid differs, so this pod is gone too */
+		const char *kind = jstr(jpath(resp, "kind", NULL, NULL));
+		const char *ruid = jstr(jpath(resp, "metadata", "uid", NULL));
+
+		free(ct->deleted_pod_uid);
+		ct->deleted_pod_uid = poduid ? xstrdup(poduid) : NULL;
+		if (status < 300 && kind && !strcmp(kind, "Pod") && poduid && ruid &&
+		    !strcmp(ruid, poduid) && jpath(resp, "metadata", "deletionTimestamp", NULL)) {
+			syncd_cache_take(sd, KIND_POD, resp);
+			resp = NULL;
+		} else if (status < 300 || status == 404) {
+			/* deleted outright (no grace was possible: not scheduled, or ended) */
+			syncd_cache_remove(sd, KIND_POD, podname);
+		}
 	}
 	cJSON_Delete(resp);
 	return ret;
+}
+
+/*
+ * The CT's pod is on its way out: it has a deletionTimestamp, or it is the pod
+ * the agent deleted (the watch can bring an older copy of it after the
+ * answer). Once the cache holds another pod or none, that uid is forgotten.
+ */
+static bool
+pod_terminating(struct ct *ct, const cJSON *pod)
+{
+	const char *uid = pod ? jstr(jpath(pod, "metadata", "uid", NULL)) : NULL;
+
+	if (ct->deleted_pod_uid && (!uid || strcmp(uid, ct->deleted_pod_uid) != 0)) {
+		free(ct->deleted_pod_uid);
+		ct->deleted_pod_uid = NULL;
+	}
+	return pod && (jpath(pod, "metadata", "deletionTimestamp", NULL) || ct->deleted_pod_uid);
 }
 
 /* Does the cluster hold anything of this CT (orphan PVCs included)? */
@@ -456,7 +509,7 @@ observe(struct syncd *sd, struct ct *ct, bool want_running, const char **status,
 	*start_failure = false;
 	/* a resize the server refused, or the kubelet defers or cannot do */
 	ct->pending_restart = resize_pending_restart(pod, sts, &resize_why);
-	if (!pod || jpath(pod, "metadata", "deletionTimestamp", NULL)) {
+	if (!pod || pod_terminating(ct, pod)) {
 		free(syncd_observe_pod(sd, ct, NULL, want_running, &waiting));
 		*status = !pod ? (want_running ? "starting" : "stopped") : "stopping";
 		return;
@@ -526,9 +579,41 @@ remember_start_failure(struct ct *ct, const struct state *st, bool running, cons
 
 /* ---- one CT ---- */
 
-/* pct destroy: the objects, then every PVC the config referenced */
+/*
+ * Does the CT's pod (in whatever state) mount this PVC? While it exists the
+ * kubelet may still have the volume mounted: a graceful delete keeps the pod
+ * object until the kubelet has unmounted its volumes, so a PVC is let go only
+ * once no pod of the CT names it (pvc-protection alone does not cover a pod
+ * that someone force-deleted).
+ */
+static bool
+pvc_mounted(struct syncd *sd, unsigned vmid, const char *pvc)
+{
+	const cJSON **pods;
+	size_t n = syncd_cache_of_ct(sd, KIND_POD, vmid, &pods), i;
+	bool yes = false;
+
+	for (i = 0; i < n && !yes; i++) {
+		const cJSON *v;
+
+		cJSON_ArrayForEach(v, jpath(pods[i], "spec", "volumes", NULL))
+		{
+			const char *claim = jstr(jpath(v, "persistentVolumeClaim", "claimName", NULL));
+
+			if (claim && !strcmp(claim, pvc))
+				yes = true;
+		}
+	}
+	free(pods);
+	return yes;
+}
+
+/*
+ * pct destroy: the objects, then every PVC the config referenced, once the
+ * CT's pod is gone (its volumes unmounted). *done is false while it waits.
+ */
 static int
-destroy_ct(struct syncd *sd, struct ct *ct, struct state *st, struct pct_error **err)
+destroy_ct(struct syncd *sd, struct ct *ct, struct state *st, bool *done, struct pct_error **err)
 {
 	static const enum syncd_kind kinds[] = { KIND_STATEFULSET, KIND_SERVICE, KIND_CONFIGMAP,
 						 KIND_SECRET };
@@ -537,6 +622,7 @@ destroy_ct(struct syncd *sd, struct ct *ct, struct state *st, struct pct_error *
 	size_t n, i, k;
 	int ret = 0;
 
+	*done = true;
 	if (!sd->kube_mode) {
 		if (sd->dry_run) {
 			printf("would remove the manifest of CT %u\n", ct->vmid);
@@ -549,6 +635,26 @@ destroy_ct(struct syncd *sd, struct ct *ct, struct state *st, struct pct_error *
 		for (i = 0; i < n && ret == 0; i++)
 			ret = delete_object(sd, kinds[k], objs[i], err);
 		free(objs);
+	}
+	if (ret == 0 && !sd->dry_run) {
+		_cleanup_free_ char *podname = xasprintf("ct-%u-0", ct->vmid);
+		const cJSON *pod = syncd_cache_get(sd, KIND_POD, podname);
+
+		/* pct destroy --force of a running CT: stopped as by pct stop */
+		if (pod && !pod_terminating(ct, pod))
+			ret = delete_pod(sd, ct, pod, st->grace, err);
+		if (ret < 0)
+			return ret;
+		n = syncd_cache_of_ct(sd, KIND_POD, ct->vmid, &objs);
+		free(objs);
+		if (n) {
+			syncd_log_ct(sd, ct,
+				     "CT %u: waiting for pod ct-%u-0 to go (its volumes are unmounted first) before deleting the volumes",
+				     ct->vmid, ct->vmid);
+			*done = false;
+			syncd_recheck(ct, syncd_now() + 1);
+			return 0;
+		}
 	}
 	cJSON_ArrayForEach(it, list)
 	{
@@ -586,16 +692,16 @@ handle_pod(struct syncd *sd, struct ct *ct, struct state *st, struct pct_error *
 {
 	_cleanup_free_ char *podname = xasprintf("ct-%u-0", ct->vmid);
 	const cJSON *pod = syncd_cache_get(sd, KIND_POD, podname);
-	bool terminating = pod && jpath(pod, "metadata", "deletionTimestamp", NULL);
+	bool terminating = pod_terminating(ct, pod);
 	bool running = !strcmp(st->power, "running");
 	int ret = 0;
 
 	if (pod && !terminating && !running && st->grace >= 0)
-		ret = delete_pod(sd, pod, st->grace, err);
+		ret = delete_pod(sd, ct, pod, st->grace, err);
 	if (ret == 0 && st->restart &&
 	    (!ct->restart_done || strcmp(ct->restart_done, st->restart) != 0)) {
 		if (pod && !terminating && running) {
-			ret = delete_pod(sd, pod, st->grace, err);
+			ret = delete_pod(sd, ct, pod, st->grace, err);
 			if (ret == 0)
 				syncd_log(sd, "CT %u: rebooting (pod recreated)", ct->vmid);
 		}
@@ -669,6 +775,12 @@ destroy_volumes(struct syncd *sd, struct ct *ct, const struct pctconf *conf, str
 		}
 		pvc = desired_pvc_name(it->valuestring);
 		have = sd->kube_mode ? syncd_cache_get(sd, KIND_PVC, pvc) : NULL;
+		if (have && pvc_mounted(sd, ct->vmid, pvc)) {
+			/* the running pod still has it (a pending change): after the restart */
+			syncd_debug(sd, "CT %u: PVC %s is still mounted by the CT's pod; deleted once it is not",
+				    ct->vmid, pvc);
+			continue;
+		}
 		if (have) {
 			ret = delete_object(sd, KIND_PVC, have, err);
 			if (ret < 0)
@@ -804,8 +916,10 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 	}
 	lock = pctconf_get(&conf->main, "lock");
 	if (lock && !strcmp(lock, "destroyed") && st.destroy) {
-		ret = destroy_ct(sd, ct, &st, err);
-		if (ret < 0)
+		bool done;
+
+		ret = destroy_ct(sd, ct, &st, &done, err);
+		if (ret < 0 || !done)
 			goto out;
 		ct->destroyed = true;
 		ct->generation = st.generation;

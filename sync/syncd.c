@@ -136,6 +136,7 @@ syncd_ct_release(struct ct *ct)
 	cJSON_Delete(ct->ops);
 	cJSON_Delete(ct->op_started);
 	free(ct->stuck_uid);
+	free(ct->deleted_pod_uid);
 	free(ct->stuck_reason);
 	free(ct->bind_error);
 	cJSON_Delete(ct->volwatch);

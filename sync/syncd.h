@@ -95,6 +95,7 @@ struct ct {
 	cJSON *volwatch;	 /* PVC name -> what the agent watches for it (binding, expansion) */
 	char *start_failed;	 /* why the last start failed (shown while the CT stays stopped) */
 	double start_failed_gen; /* the generation of that start */
+	char *deleted_pod_uid;	 /* the pod the agent deleted (stop, reboot): no longer the CT's */
 };
 
 /* nodes.c: whether unprivileged CTs get a user namespace of their own. */

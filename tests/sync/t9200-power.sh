@@ -122,13 +122,13 @@ test_expect_success 'starting a running CT: Proxmox message, exit 255, nothing c
 	test "$(pod_uid 100)" = "$uid"
 '
 
-test_expect_success 'pct stop: no replica, pod deleted at once, waits for stopped' '
+test_expect_success 'pct stop: no replica, the pod deleted with the shortest grace period, waits for stopped' '
 	pct stop 100 >out 2>err &&
 	test_cmp /dev/null out && test_cmp /dev/null err &&
 	status_is 100 stopped &&
 	test "$(replicas 100)" = 0 &&
 	kgone $NS/pods/ct-100-0 &&
-	test "$(grace_of_last_pod_delete 100)" = 0
+	test "$(grace_of_last_pod_delete 100)" = 1
 '
 
 test_expect_success 'stopping or shutting down a stopped CT: Proxmox message, exit 255' '
