@@ -417,6 +417,10 @@ start_controllers () {
 
 start_containerd () {
 	in_ns mkdir -p "$(dirname "$SOCK")"
+	# containerd would make its parent 0700: a pod in a user namespace runs as
+	# an unprivileged host uid, which must be able to reach its rootfs below
+	# state/ (runc: "remount-private ... permission denied")
+	mkdir -p "$DIR/containerd" && chmod 0755 "$DIR/containerd"
 	start containerd "$CONTAINERD" --config "$DIR/etc/containerd/config.toml"
 	wait_until 60 "containerd" in_ns "$CTR" --address "$SOCK" version
 }
@@ -507,6 +511,14 @@ up () {
 	for p in xz openssl nsenter ip; do command -v $p >/dev/null || die "no $p"; done
 
 	mkdir -p "$DIR/log" "$DIR/pid"
+	# pods in user namespaces run as unprivileged host uids that must reach
+	# their rootfs below DIR: every directory above it must let others pass
+	d=$DIR
+	while [ "$d" != / ]; do
+		[ -n "$(find "$d" -maxdepth 0 -perm -o=x)" ] ||
+			die "$d is not searchable by other users (chmod o+x): pods in user namespaces could not reach their root file systems below it"
+		d=$(dirname "$d")
+	done
 	unpack "$VERSION"
 	[ "$CSI" = no ] || unpack csi
 	if [ "$VERSION" = v1.28.7 ]; then

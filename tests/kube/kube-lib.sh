@@ -100,6 +100,16 @@ kube_setup () {
 	wait_log "connected to" 1 60
 }
 
+# kube_agent_restart: stop the agent, start it again with corral.conf as it now
+# is, and wait until pct sees it alive (its first heartbeat) and it is connected
+kube_agent_restart () {
+	agent_stop &&
+	rm -f "$CORRAL_RUNDIR/syncd.heartbeat" &&
+	agent_start --debug &&
+	wait_for "test -s '$CORRAL_RUNDIR/syncd.heartbeat'" 60 &&
+	wait_log "connected to" 1 60
+}
+
 # the namespace goes at exit, after the agent; wait until it is gone (its
 # pods stopped, its volumes unmounted and deleted)
 kube_cleanup () {
@@ -156,6 +166,13 @@ status_is () {
 
 pod_field () {
 	kc get pod "ct-$1-0" -o jsonpath="$2" 2>/dev/null
+}
+
+# meta_of KIND NAME labels|annotations KEY: a label or annotation of an object
+# (read as JSON: a jsonpath would need its dots escaped through two evals)
+meta_of () {
+	kc get "$1" "$2" -o json | "${PYTHON:-python3}" -c 'import json, sys
+print(json.load(sys.stdin)["metadata"].get(sys.argv[1], {}).get(sys.argv[2], ""))' "$3" "$4"
 }
 
 pod_uid () {

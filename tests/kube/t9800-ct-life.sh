@@ -64,8 +64,8 @@ test_expect_success 'pct set of keys that apply at once on a running CT: no rest
 	pct set 100 --description "web front" --tags "web;prod" --onboot 1 &&
 	pct config 100 >cfg && grep -qx "onboot: 1" cfg && grep -qx "tags: prod;web" cfg &&
 	! pct pending 100 | grep -q "^new " &&
-	wait_for "test \"\$(kc get statefulset ct-100 -o jsonpath={.metadata.annotations.corral\\.dev/description})\" = \"web front\"" 60 &&
-	wait_for "test \"\$(kc get statefulset ct-100 -o jsonpath={.metadata.labels.tags\\.corral\\.dev/web})\" = true" 60 &&
+	wait_for "test \"\$(meta_of statefulset ct-100 annotations corral.dev/description)\" = \"web front\"" 60 &&
+	wait_for "test \"\$(meta_of statefulset ct-100 labels tags.corral.dev/web)\" = true" 60 &&
 	pct status 100 --verbose | grep -qx "pending-restart: 0" &&
 	test "$(pod_uid 100)" = "$uid"
 '

@@ -118,7 +118,7 @@ test_expect_success 'pct resize of a running CT: the mounted volume grows online
 	pct resize 300 mp0 +1G &&
 	grep -q "^mp0: .*size=2G" "$CORRAL_CONFDIR/300.conf" &&
 	wait_for "test \"\$(kc get pvc $(pvc_of "$(volid 300 mp0)") -o jsonpath={.status.capacity.storage})\" = 2Gi" 120 &&
-	status_is 300 running && test "$(data 300 /srv/data/v)" = one
+	status_is 300 running && test "$(data 300 /srv/data/v)" = two
 '
 
 test_expect_success 'pct resize beyond what the storage allows fails with its message; the file keeps the old size' '

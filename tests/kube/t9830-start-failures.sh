@@ -14,8 +14,7 @@ storage nosc {
 # with_prestart IMAGE: the agent again, with another prestart-image
 with_prestart () {
 	sed -i "s|^prestart-image = .*|prestart-image = \"$1\"|" "$CORRAL_CONFIG" &&
-	agent_stop && agent_start --debug &&
-	wait_log "connected to" 1 60
+	kube_agent_restart
 }
 
 # power_of VMID: what the state file asks for
@@ -41,7 +40,7 @@ test_expect_success 'the prestart container cannot run: pct start fails with the
 	with_prestart "$KUBE_IMAGE" &&
 	test_must_fail pct start 700 2>err &&
 	cat err &&
-	grep -q "init container .prestart. failed" err &&
+	grep -q "init container .prestart. cannot start (RunContainerError)" err &&
 	grep -q "corral-prestart" err &&
 	wait_for "status_is 700 stopped" 60 &&
 	wait_for "! kc get pod ct-700-0" 60

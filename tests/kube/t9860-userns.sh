@@ -85,7 +85,7 @@ test_expect_success 'a privileged CT never gets a user namespace, and its status
 
 test_expect_success 'user-namespaces = no in corral.conf: the next start of the CT runs without' '
 	echo "user-namespaces = \"no\"" >>"$CORRAL_CONFIG" &&
-	agent_stop && agent_start --debug &&
+	kube_agent_restart &&
 	wait_for "pct status 600 --verbose | grep -q \"^userns: \"" 60 &&
 	pct reboot 600 &&
 	test "$(uid_map 600)" = "$HOST_MAP" &&
