@@ -34,24 +34,6 @@
 /* longest text taken from a container's termination message (its log's tail) */
 #define MESSAGE_MAX 512
 
-static const cJSON *
-jget(const cJSON *o, const char *a, const char *b, const char *c)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, a);
-
-	if (b)
-		v = cJSON_GetObjectItemCaseSensitive(v, b);
-	if (c)
-		v = cJSON_GetObjectItemCaseSensitive(v, c);
-	return v;
-}
-
-static const char *
-js(const cJSON *v)
-{
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 void
 syncd_recheck(struct ct *ct, double t)
 {

@@ -29,24 +29,6 @@
 #define RESTORE_MANAGER "corral-syncd-restore"
 #define SNAP_GV "snapshot.storage.k8s.io/v1"
 
-static const cJSON *
-jget(const cJSON *o, const char *a, const char *b, const char *c)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, a);
-
-	if (b)
-		v = cJSON_GetObjectItemCaseSensitive(v, b);
-	if (c)
-		v = cJSON_GetObjectItemCaseSensitive(v, c);
-	return v;
-}
-
-static const char *
-js(const cJSON *v)
-{
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 /* a snapshot name as a DNS label part */
 char *
 syncd_snap_label(const char *snapname)

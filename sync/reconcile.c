@@ -25,24 +25,6 @@
 
 /* ---- helpers ---- */
 
-static const cJSON *
-jpath(const cJSON *o, const char *a, const char *b, const char *c)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, a);
-
-	if (b)
-		v = cJSON_GetObjectItemCaseSensitive(v, b);
-	if (c)
-		v = cJSON_GetObjectItemCaseSensitive(v, c);
-	return v;
-}
-
-static const char *
-jstr(const cJSON *v)
-{
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static void
 json_freep(cJSON **p)
 {
@@ -252,9 +234,9 @@ quantity_bytes(const char *s)
 static unsigned long long
 pvc_request_bytes(const cJSON *pvc)
 {
-	const cJSON *q = jpath(pvc, "spec", "resources", "requests");
+	const cJSON *q = jget(pvc, "spec", "resources", "requests");
 
-	return quantity_bytes(jstr(cJSON_GetObjectItemCaseSensitive(q, "storage")));
+	return quantity_bytes(js(cJSON_GetObjectItemCaseSensitive(q, "storage")));
 }
 
 /*
@@ -264,15 +246,15 @@ pvc_request_bytes(const cJSON *pvc)
 static bool
 controller_expanded(const cJSON *pvc)
 {
-	const char *alloc = jstr(jpath(pvc, "status", "allocatedResourceStatuses", "storage"));
+	const char *alloc = js(jget(pvc, "status", "allocatedResourceStatuses", "storage"));
 	const cJSON *c;
 
 	if (alloc && !strncmp(alloc, "NodeResize", 10))
 		return true;
-	cJSON_ArrayForEach(c, jpath(pvc, "status", "conditions", NULL))
+	cJSON_ArrayForEach(c, jget(pvc, "status", "conditions", NULL))
 	{
-		const char *t = jstr(cJSON_GetObjectItemCaseSensitive(c, "type"));
-		const char *st = jstr(cJSON_GetObjectItemCaseSensitive(c, "status"));
+		const char *t = js(cJSON_GetObjectItemCaseSensitive(c, "type"));
+		const char *st = js(cJSON_GetObjectItemCaseSensitive(c, "status"));
 
 		if (t && !strcmp(t, "FileSystemResizePending") && st && !strcmp(st, "True"))
 			return true;
@@ -314,7 +296,7 @@ apply_object(struct syncd *sd, struct ct *ct, const cJSON *want, bool *wrote,
 		return 0;
 	if (k == KIND_PVC && have) {
 		unsigned long long cur = pvc_request_bytes(have), next = pvc_request_bytes(want);
-		unsigned long long cap = quantity_bytes(jstr(jpath(have, "status", "capacity", "storage")));
+		unsigned long long cap = quantity_bytes(js(jget(have, "status", "capacity", "storage")));
 
 		if (next < cur && cap && cap < cur && next >= cap && !controller_expanded(have)) {
 			/*
@@ -324,8 +306,8 @@ apply_object(struct syncd *sd, struct ct *ct, const cJSON *want, bool *wrote,
 			 * what the file says; the request stays. (Once the storage has grown
 			 * the volume, a smaller size in the file is a shrink.)
 			 */
-			const char *req = jstr(cJSON_GetObjectItemCaseSensitive(
-				jpath(have, "spec", "resources", "requests"), "storage"));
+			const char *req = js(cJSON_GetObjectItemCaseSensitive(
+				jget(have, "spec", "resources", "requests"), "storage"));
 			cJSON *res;
 
 			kept = cJSON_Duplicate(want, true);
@@ -364,8 +346,8 @@ apply_object(struct syncd *sd, struct ct *ct, const cJSON *want, bool *wrote,
 static int
 delete_object(struct syncd *sd, enum syncd_kind k, const cJSON *have, struct pct_error **err)
 {
-	const char *name = jstr(jpath(have, "metadata", "name", NULL));
-	const char *uid = jstr(jpath(have, "metadata", "uid", NULL));
+	const char *name = js(jget(have, "metadata", "name", NULL));
+	const char *uid = js(jget(have, "metadata", "uid", NULL));
 	_cleanup_free_ char *path = kube_path(syncd_kinds[k].group_version,
 					      sd->settings->namespace, syncd_kinds[k].resource,
 					      name);
@@ -404,8 +386,8 @@ delete_object(struct syncd *sd, enum syncd_kind k, const cJSON *have, struct pct
 static int
 delete_pod(struct syncd *sd, struct ct *ct, const cJSON *pod, long grace, struct pct_error **err)
 {
-	const char *name = jstr(jpath(pod, "metadata", "name", NULL));
-	const char *uid = jstr(jpath(pod, "metadata", "uid", NULL));
+	const char *name = js(jget(pod, "metadata", "name", NULL));
+	const char *uid = js(jget(pod, "metadata", "uid", NULL));
 	_cleanup_free_ char *path = kube_path("v1", sd->settings->namespace, "pods", name);
 	_cleanup_free_ char *body = NULL, *podname = xstrdup(name ? name : "");
 	_cleanup_free_ char *poduid = uid ? xstrdup(uid) : NULL;
@@ -436,13 +418,13 @@ delete_pod(struct syncd *sd, struct ct *ct, const cJSON *pod, long grace, struct
 	}
 	if (ret == 0) {
 		/* 404: gone; 409: the uid differs, so this pod is gone too */
-		const char *kind = jstr(jpath(resp, "kind", NULL, NULL));
-		const char *ruid = jstr(jpath(resp, "metadata", "uid", NULL));
+		const char *kind = js(jget(resp, "kind", NULL, NULL));
+		const char *ruid = js(jget(resp, "metadata", "uid", NULL));
 
 		free(ct->deleted_pod_uid);
 		ct->deleted_pod_uid = poduid ? xstrdup(poduid) : NULL;
 		if (status < 300 && kind && !strcmp(kind, "Pod") && poduid && ruid &&
-		    !strcmp(ruid, poduid) && jpath(resp, "metadata", "deletionTimestamp", NULL)) {
+		    !strcmp(ruid, poduid) && jget(resp, "metadata", "deletionTimestamp", NULL)) {
 			syncd_cache_take(sd, KIND_POD, resp);
 			resp = NULL;
 		} else if (status < 300 || status == 404) {
@@ -462,13 +444,13 @@ delete_pod(struct syncd *sd, struct ct *ct, const cJSON *pod, long grace, struct
 static bool
 pod_terminating(struct ct *ct, const cJSON *pod)
 {
-	const char *uid = pod ? jstr(jpath(pod, "metadata", "uid", NULL)) : NULL;
+	const char *uid = pod ? js(jget(pod, "metadata", "uid", NULL)) : NULL;
 
 	if (ct->deleted_pod_uid && (!uid || strcmp(uid, ct->deleted_pod_uid) != 0)) {
 		free(ct->deleted_pod_uid);
 		ct->deleted_pod_uid = NULL;
 	}
-	return pod && (jpath(pod, "metadata", "deletionTimestamp", NULL) || ct->deleted_pod_uid);
+	return pod && (jget(pod, "metadata", "deletionTimestamp", NULL) || ct->deleted_pod_uid);
 }
 
 /* Does the cluster hold anything of this CT (orphan PVCs included)? */
@@ -500,7 +482,7 @@ observe(struct syncd *sd, struct ct *ct, bool want_running, const char **status,
 	_cleanup_free_ char *stsname = xasprintf("ct-%u", ct->vmid);
 	const cJSON *pod = syncd_cache_get(sd, KIND_POD, podname);
 	const cJSON *sts = syncd_cache_get(sd, KIND_STATEFULSET, stsname);
-	const char *phase = pod ? jstr(jpath(pod, "status", "phase", NULL)) : NULL;
+	const char *phase = pod ? js(jget(pod, "status", "phase", NULL)) : NULL;
 	const cJSON *cs, *c;
 	_cleanup_free_ char *resize_why = NULL;
 	bool ready = false, waiting = false;
@@ -517,7 +499,7 @@ observe(struct syncd *sd, struct ct *ct, bool want_running, const char **status,
 	/* an (init) container that failed, a sandbox, a PVC not bound (observe.c) */
 	*reason = syncd_observe_pod(sd, ct, pod, want_running, &waiting);
 	*start_failure = *reason != NULL && !waiting;
-	cs = jpath(pod, "status", "containerStatuses", NULL);
+	cs = jget(pod, "status", "containerStatuses", NULL);
 	cJSON_ArrayForEach(c, cs)
 	{
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "ready")))
@@ -525,15 +507,15 @@ observe(struct syncd *sd, struct ct *ct, bool want_running, const char **status,
 	}
 	if (!*reason && want_running && phase && !strcmp(phase, "Failed")) {
 		/* evicted, or the CT's init ended with an error: say why */
-		const char *r = jstr(jpath(pod, "status", "reason", NULL));
-		const char *m = jstr(jpath(pod, "status", "message", NULL));
+		const char *r = js(jget(pod, "status", "reason", NULL));
+		const char *m = js(jget(pod, "status", "message", NULL));
 		const cJSON *term = NULL;
 
 		cJSON_ArrayForEach(c, cs)
 			if (!term)
-				term = jpath(c, "state", "terminated", NULL);
+				term = jget(c, "state", "terminated", NULL);
 		if (!r && term)
-			r = jstr(cJSON_GetObjectItemCaseSensitive(term, "reason"));
+			r = js(cJSON_GetObjectItemCaseSensitive(term, "reason"));
 		if (!m && term && cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(term, "exitCode")))
 			*reason = xasprintf("the pod failed (%s): the container exited with code %d",
 					    r ? r : "Failed",
@@ -596,9 +578,9 @@ pvc_mounted(struct syncd *sd, unsigned vmid, const char *pvc)
 	for (i = 0; i < n && !yes; i++) {
 		const cJSON *v;
 
-		cJSON_ArrayForEach(v, jpath(pods[i], "spec", "volumes", NULL))
+		cJSON_ArrayForEach(v, jget(pods[i], "spec", "volumes", NULL))
 		{
-			const char *claim = jstr(jpath(v, "persistentVolumeClaim", "claimName", NULL));
+			const char *claim = js(jget(v, "persistentVolumeClaim", "claimName", NULL));
 
 			if (claim && !strcmp(claim, pvc))
 				yes = true;
@@ -739,7 +721,7 @@ remove_ct(struct syncd *sd, struct ct *ct, struct pct_error **err)
 		n = syncd_cache_of_ct(sd, KIND_PVC, ct->vmid, &objs);
 		for (i = 0; i < n; i++)
 			syncd_log_ct(sd, ct, "CT %u: config removed; PVC %s kept (orphan)", ct->vmid,
-				     jstr(jpath(objs[i], "metadata", "name", NULL)));
+				     js(jget(objs[i], "metadata", "name", NULL)));
 		free(objs);
 	}
 	if (ret == 0 && !sd->dry_run)
@@ -807,7 +789,7 @@ locked_power(struct syncd *sd, struct ct *ct, const char *lock, struct state *st
 {
 	_cleanup_free_ char *stsname = xasprintf("ct-%u", ct->vmid);
 	const cJSON *sts = syncd_cache_get(sd, KIND_STATEFULSET, stsname);
-	const cJSON *r = sts ? jpath(sts, "spec", "replicas", NULL) : NULL;
+	const cJSON *r = sts ? jget(sts, "spec", "replicas", NULL) : NULL;
 	bool running = !strcmp(st->power, "running");
 	int want = running ? 1 : 0;
 
@@ -1056,7 +1038,7 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 			size_t n = syncd_cache_of_ct(sd, KIND_PVC, ct->vmid, &objs), j, k;
 
 			for (j = 0; j < n; j++) {
-				const char *name = jstr(jpath(objs[j], "metadata", "name", NULL));
+				const char *name = js(jget(objs[j], "metadata", "name", NULL));
 				bool used = false;
 
 				for (k = 0; k < d.nvolumes; k++)

@@ -23,6 +23,25 @@
 #include "pctconf.h"
 #include "settings.h"
 
+/* o[a][b][c] (b and c may be NULL), and a JSON string's text or NULL */
+static inline const cJSON *
+jget(const cJSON *o, const char *a, const char *b, const char *c)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, a);
+
+	if (b)
+		v = cJSON_GetObjectItemCaseSensitive(v, b);
+	if (c)
+		v = cJSON_GetObjectItemCaseSensitive(v, c);
+	return v;
+}
+
+static inline const char *
+js(const cJSON *v)
+{
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
 /* Kinds we manage, in apply order. */
 enum syncd_kind {
 	KIND_PVC,
