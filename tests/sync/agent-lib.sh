@@ -121,6 +121,15 @@ replicas () {
 	kget "$APPS/statefulsets/ct-$1" "$TRASH/.sts" && json_eval "$TRASH/.sts" 'd["spec"]["replicas"]'
 }
 
+# grace_of_last_pod_delete VMID: gracePeriodSeconds of the last DELETE of its pod
+grace_of_last_pod_delete () {
+	fake_ctl GET /_fake/log | "$PYTHON" -S -c 'import json, sys
+d = [e for e in json.load(sys.stdin)["requests"]
+     if e["method"] == "DELETE" and e["path"].endswith("/pods/ct-%s-0" % sys.argv[1])]
+b = d[-1].get("body") if d else None
+print(b.get("gracePeriodSeconds", "none") if isinstance(b, dict) else "none")' "$1"
+}
+
 # agent_log_has REGEX: the agent logged a matching line
 agent_log_has () {
 	grep -q "$1" "$TRASH/syncd.log"

@@ -8,15 +8,6 @@
 . "$top_srcdir/tests/sync/fake-lib.sh"
 . "$top_srcdir/tests/sync/agent-lib.sh"
 
-# grace_of_last_pod_delete VMID: gracePeriodSeconds of the last DELETE of its pod
-grace_of_last_pod_delete () {
-	fake_ctl GET /_fake/log | "$PYTHON" -S -c 'import json, sys
-d = [e for e in json.load(sys.stdin)["requests"]
-     if e["method"] == "DELETE" and e["path"].endswith("/pods/ct-%s-0" % sys.argv[1])]
-b = d[-1].get("body") if d else None
-print(b.get("gracePeriodSeconds", "none") if isinstance(b, dict) else "none")' "$1"
-}
-
 # log_count_is N REGEX: the agent logged N lines matching REGEX
 log_count_is () {
 	test "$(grep -c "$2" "$TRASH/syncd.log")" = "$1"

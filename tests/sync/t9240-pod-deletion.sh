@@ -13,15 +13,6 @@
 
 PVC=$NS/persistentvolumeclaims
 
-# grace_of_last_pod_delete VMID: gracePeriodSeconds of the agent's last DELETE of its pod
-grace_of_last_pod_delete () {
-	fake_ctl GET /_fake/log | "$PYTHON" -S -c 'import json, sys
-d = [e for e in json.load(sys.stdin)["requests"]
-     if e["method"] == "DELETE" and e["path"].endswith("/pods/ct-%s-0" % sys.argv[1])]
-b = d[-1].get("body") if d else None
-print(b.get("gracePeriodSeconds", "none") if isinstance(b, dict) else "none")' "$1"
-}
-
 # deleted_in_use: the PVCs the fake saw deleted while still mounted, one line
 deleted_in_use () {
 	fake_ctl GET /_fake/stats | "$PYTHON" -S -c 'import json, sys
