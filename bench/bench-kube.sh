@@ -9,10 +9,14 @@
 # Rows, each the median, min and max of RUNS runs, the pct and floor runs
 # taken in turn (A B A B ...) so that a machine whose speed drifts moves both:
 #
-#   bare pod, apply -> Ready          the floor: kubectl apply of a pod with the CT
-#                                     image and a 1 GiB PVC, until Ready
+#   bare pod + PVC, apply -> Ready    the floor of a create: kubectl apply of a pod with
+#                                     the CT image and a new 1 GiB PVC, until Ready (the
+#                                     scheduler retries the pod once the PVC is bound, after
+#                                     its back-off; corral-syncd creates the pod only then)
 #   pct create + start -> running     pct create (rootfs 1 GiB) and pct start, until
 #                                     pct start returns (the agent reports the pod ready)
+#   bare pod, apply -> Ready          the floor of a start: the same pod again, its PVC
+#                                     bound already
 #   pct start -> running              a stopped CT
 #   bare pod, delete + apply -> Ready the floor of a reboot: the pod deleted, a new one Ready
 #   pct reboot -> running again       until pct reboot returns with the new pod ready
@@ -122,16 +126,33 @@ create_start () { # VMID
 	"$PCT" create "$1" "$image" --rootfs local:1 --unprivileged 1 && "$PCT" start "$1"
 }
 
-: >"$work/floor-create" ; : >"$work/pct-create"
+# ready VMID [OLD-UID]: pct returned with the CT's pod really ready (and a new one)
+ready () {
+	_r=$(kc get pod "ct-$1-0" -o jsonpath='{.metadata.uid} {.status.containerStatuses[?(@.name=="ct")].ready}') &&
+	case "$_r" in
+	"${2:-none} "*) echo "bench-kube: CT $1: still the old pod" >&2; return 1 ;;
+	*" true") ;;
+	*) echo "bench-kube: CT $1: pct returned, but its pod is not ready ($_r)" >&2; return 1 ;;
+	esac
+}
+
+: >"$work/floor-create" ; : >"$work/pct-create"; : >"$work/floor-start"
 : >"$work/pct-start"; : >"$work/floor-reboot"; : >"$work/pct-reboot"
 i=0
 while [ $i -lt "$runs" ]; do
+	id=$((200 + i))
 	secs bare_pod "floor-$i" >>"$work/floor-create"
-	secs create_start $((200 + i)) >>"$work/pct-create"
-	"$PCT" stop $((200 + i)) >/dev/null
-	secs "$PCT" start $((200 + i)) >>"$work/pct-start"
+	secs create_start $id >>"$work/pct-create"
+	ready $id
+	kc delete pod "floor-$i" --wait=true >/dev/null
+	"$PCT" stop $id >/dev/null
+	secs bare_pod "floor-$i" >>"$work/floor-start"
+	secs "$PCT" start $id >>"$work/pct-start"
+	ready $id
 	secs bare_reboot "floor-$i" >>"$work/floor-reboot"
-	secs "$PCT" reboot $((200 + i)) >>"$work/pct-reboot"
+	uid=$(kc get pod "ct-$id-0" -o jsonpath='{.metadata.uid}')
+	secs "$PCT" reboot $id >>"$work/pct-reboot"
+	ready $id "$uid"
 	i=$((i + 1))
 done
 
@@ -140,6 +161,7 @@ echo "# real node: Kubernetes $(kubectl --kubeconfig="$KUBECONFIG" version -o js
 printf '%-44s | %8s | %8s | %8s | %s\n' benchmark median min max unit
 stats "bare pod + PVC, apply -> Ready (floor)" "$work/floor-create"
 stats "pct create + start -> running" "$work/pct-create"
+stats "bare pod, PVC bound, apply -> Ready (floor)" "$work/floor-start"
 stats "pct start -> running" "$work/pct-start"
 stats "bare pod, delete + apply -> Ready (floor)" "$work/floor-reboot"
 stats "pct reboot -> running again" "$work/pct-reboot"
