@@ -80,6 +80,7 @@ static const struct kept_path {
 	{ KIND_MAX, { "metadata", "name" } },
 	{ KIND_MAX, { "metadata", "uid" } },
 	{ KIND_MAX, { "metadata", "deletionTimestamp" } },
+	{ KIND_POD, { "metadata", "deletionGracePeriodSeconds" } }, /* a stop shortens it */
 	{ KIND_MAX, { "metadata", "labels", LABEL_CTID } },
 	{ KIND_MAX, { "metadata", "annotations", ANN_SPEC_HASH } },
 	{ KIND_PVC, { "metadata", "annotations", ANN_VOLID } },

@@ -938,8 +938,9 @@ grace_seconds(const struct build *b)
 	long long order, up, down;
 	const char *st = get(b, "startup");
 
+	/* never 0: a pod deleted with grace 0 is force-deleted, its volumes still mounted */
 	if (st && pctconf_parse_startup(st, &order, &up, &down) && down >= 0)
-		return (long)down;
+		return down < 1 ? 1 : (long)down;
 	return 60;
 }
 

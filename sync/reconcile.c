@@ -368,6 +368,8 @@ delete_object(struct syncd *sd, enum syncd_kind k, const cJSON *have, struct pct
 
 /*
  * Delete the CT's pod with a grace period: stop, shutdown --timeout, reboot.
+ * 0 when it is deleted (or being deleted, or gone), 1 when the pod in the
+ * cache is not the one there now (409: its uid differs), -1 on error.
  * Never with gracePeriodSeconds 0: for a pod that is a force delete, and the
  * API server drops the object at once while the kubelet has still to stop
  * the containers and unmount the volumes; whoever waits for the pod to go
@@ -398,7 +400,10 @@ delete_pod(struct syncd *sd, struct ct *ct, const cJSON *pod, long grace, struct
 	if (grace >= 0 && grace < POD_GRACE_MIN)
 		grace = POD_GRACE_MIN;
 	if (sd->dry_run) {
-		printf("would delete Pod/%s (grace %ld s)\n", name, grace);
+		if (grace >= 0)
+			printf("would delete Pod/%s (grace %ld s)\n", name, grace);
+		else
+			printf("would delete Pod/%s (its own grace period)\n", name);
 		return 0;
 	}
 	if (grace >= 0)
@@ -416,8 +421,15 @@ delete_pod(struct syncd *sd, struct ct *ct, const cJSON *pod, long grace, struct
 
 		ret = pct_error_set(err, KUBE_E_STATUS(status), "Pod %s: %s", podname, m);
 	}
-	if (ret == 0) {
-		/* 404: gone; 409: the uid differs, so this pod is gone too */
+	if (ret == 0 && status == 409) {
+		/*
+		 * The uid differs: the cache is behind, and the pod that is there
+		 * now is another one, perhaps made from an older revision. Nothing
+		 * was deleted; the caller looks again once the watch caught up.
+		 */
+		ret = 1;
+	} else if (ret == 0) {
+		/* 404: gone */
 		const char *kind = js(jget(resp, "kind", NULL, NULL));
 		const char *ruid = js(jget(resp, "metadata", "uid", NULL));
 
@@ -441,8 +453,8 @@ delete_pod(struct syncd *sd, struct ct *ct, const cJSON *pod, long grace, struct
  * the agent deleted (the watch can bring an older copy of it after the
  * answer). Once the cache holds another pod or none, that uid is forgotten.
  */
-static bool
-pod_terminating(struct ct *ct, const cJSON *pod)
+bool
+syncd_pod_terminating(struct ct *ct, const cJSON *pod)
 {
 	const char *uid = pod ? js(jget(pod, "metadata", "uid", NULL)) : NULL;
 
@@ -491,7 +503,7 @@ observe(struct syncd *sd, struct ct *ct, bool want_running, const char **status,
 	*start_failure = false;
 	/* a resize the server refused, or the kubelet defers or cannot do */
 	ct->pending_restart = resize_pending_restart(pod, sts, &resize_why);
-	if (!pod || pod_terminating(ct, pod)) {
+	if (!pod || syncd_pod_terminating(ct, pod)) {
 		free(syncd_observe_pod(sd, ct, NULL, want_running, &waiting));
 		*status = !pod ? (want_running ? "starting" : "stopped") : "stopping";
 		return;
@@ -623,20 +635,40 @@ destroy_ct(struct syncd *sd, struct ct *ct, struct state *st, bool *done, struct
 		const cJSON *pod = syncd_cache_get(sd, KIND_POD, podname);
 
 		/* pct destroy --force of a running CT: stopped as by pct stop */
-		if (pod && !pod_terminating(ct, pod))
+		if (pod && !syncd_pod_terminating(ct, pod))
 			ret = delete_pod(sd, ct, pod, st->grace, err);
 		if (ret < 0)
 			return ret;
+		ret = 0;
 		n = syncd_cache_of_ct(sd, KIND_POD, ct->vmid, &objs);
 		free(objs);
 		if (n) {
+			double now = syncd_now();
+
 			syncd_log_ct(sd, ct,
 				     "CT %u: waiting for pod ct-%u-0 to go (its volumes are unmounted first) before deleting the volumes",
 				     ct->vmid, ct->vmid);
+			if (!ct->destroy_wait_since)
+				ct->destroy_wait_since = now;
+			if (now - ct->destroy_wait_since > (double)sd->settings->wait_timeout) {
+				/* pct destroy says it; the agent goes on waiting */
+				_cleanup_free_ char *msg = xasprintf(
+					"pod ct-%u-0 is still terminating after %ld s, so its volumes may still be mounted; they are deleted once it is gone (is its node down? kubectl delete --force only once the node is gone for good)",
+					ct->vmid, sd->settings->wait_timeout);
+
+				set_error(ct, msg);
+			}
 			*done = false;
-			syncd_recheck(ct, syncd_now() + 1);
+			syncd_recheck(ct, now + 1);
 			return 0;
 		}
+		ct->destroy_wait_since = 0;
+	} else if (sd->dry_run) {
+		_cleanup_free_ char *podname = xasprintf("ct-%u-0", ct->vmid);
+		const cJSON *pod = syncd_cache_get(sd, KIND_POD, podname);
+
+		if (pod && !syncd_pod_terminating(ct, pod))
+			(void)delete_pod(sd, ct, pod, st->grace, err);
 	}
 	cJSON_ArrayForEach(it, list)
 	{
@@ -668,22 +700,51 @@ destroy_ct(struct syncd *sd, struct ct *ct, struct state *st, bool *done, struct
 	return ret;
 }
 
+/*
+ * A terminating pod: would a DELETE with this grace period shorten its
+ * deletion? The API server only ever shortens a pending graceful deletion
+ * (to the old deadline less the old period plus the new one); a pod deleted
+ * with grace 0 is gone already.
+ */
+static bool
+grace_shortens(const cJSON *pod, long grace)
+{
+	const cJSON *cur = jget(pod, "metadata", "deletionGracePeriodSeconds", NULL);
+
+	if (!jget(pod, "metadata", "deletionTimestamp", NULL) || !cJSON_IsNumber(cur))
+		return false;
+	return (grace < POD_GRACE_MIN ? POD_GRACE_MIN : grace) < cur->valuedouble;
+}
+
 /* stop/shutdown grace periods and reboot requests act on the pod itself */
 static int
 handle_pod(struct syncd *sd, struct ct *ct, struct state *st, struct pct_error **err)
 {
 	_cleanup_free_ char *podname = xasprintf("ct-%u-0", ct->vmid);
 	const cJSON *pod = syncd_cache_get(sd, KIND_POD, podname);
-	bool terminating = pod_terminating(ct, pod);
+	bool terminating = syncd_pod_terminating(ct, pod);
 	bool running = !strcmp(st->power, "running");
 	int ret = 0;
 
 	if (pod && !terminating && !running && st->grace >= 0)
 		ret = delete_pod(sd, ct, pod, st->grace, err);
+	else if (pod && terminating && !running && st->grace >= 0 && grace_shortens(pod, st->grace))
+		/* pct stop during a long shutdown: a second DELETE may only shorten it */
+		ret = delete_pod(sd, ct, pod, st->grace, err);
+	if (ret == 1) {
+		/* the cache is behind (409): look again once the watch caught up */
+		syncd_recheck(ct, syncd_now() + 1);
+		return 0;
+	}
 	if (ret == 0 && st->restart &&
 	    (!ct->restart_done || strcmp(ct->restart_done, st->restart) != 0)) {
 		if (pod && !terminating && running) {
 			ret = delete_pod(sd, ct, pod, st->grace, err);
+			if (ret == 1) {
+				/* not the pod there now: the reboot is not done yet */
+				syncd_recheck(ct, syncd_now() + 1);
+				return 0;
+			}
 			if (ret == 0)
 				syncd_log(sd, "CT %u: rebooting (pod recreated)", ct->vmid);
 		}

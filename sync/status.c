@@ -165,7 +165,7 @@ syncd_status_write(struct syncd *sd, struct ct *ct)
 			/* a CT that should run but is refused or invalid: its error */
 			status = running ? (ct->error ? "error" : ct->refused ? "stopped" : "starting")
 					 : "stopped";
-		else if (jpath(p, "metadata", "deletionTimestamp"))
+		else if (syncd_pod_terminating(ct, p))
 			status = "stopping";
 		else if (phase && !strcmp(phase, "Running") && ready)
 			status = running ? "running" : "stopping";

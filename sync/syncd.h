@@ -115,6 +115,7 @@ struct ct {
 	char *start_failed;	 /* why the last start failed (shown while the CT stays stopped) */
 	double start_failed_gen; /* the generation of that start */
 	char *deleted_pod_uid;	 /* the pod the agent deleted (stop, reboot): no longer the CT's */
+	double destroy_wait_since; /* monotonic: pct destroy waits for the pod to go since then */
 };
 
 /* nodes.c: whether unprivileged CTs get a user namespace of their own. */
@@ -297,6 +298,8 @@ const char *syncd_volume_resize_error(const struct ct *ct, const char *pvc);
 int syncd_pvc_ready(struct syncd *sd, struct ct *ct, const cJSON *pvc, char **why);
 /* Look at the CT again at monotonic time t, though nothing changes. */
 void syncd_recheck(struct ct *ct, double t);
+/* reconcile.c: the CT's pod is going (deletionTimestamp, or the agent deleted it) */
+bool syncd_pod_terminating(struct ct *ct, const cJSON *pod);
 
 /* manifests.c */
 int syncd_manifest_write(struct syncd *sd, unsigned vmid, const cJSON *objects, bool *changed,

@@ -17,6 +17,7 @@ Usage: fake-apiserver.py --help
 """
 
 import argparse
+import calendar
 import collections
 import copy
 import fractions
@@ -2902,16 +2903,21 @@ class Cluster:
     def delete_obj(self, r, old, propagation=None, grace=None):
         md = old["metadata"]
         if md.get("deletionTimestamp"):
-            # a shorter grace period shortens a pod's (the API server's BeforeDelete);
-            # 0 removes it at once, whatever the kubelet is still doing
+            # the API server's BeforeDelete: a pod whose grace period is 0 (or unset)
+            # goes at once; otherwise a shorter grace period shortens the deletion (the
+            # deadline moves by the difference) and 0 removes it at once, whatever the
+            # kubelet is still doing
             cur = md.get("deletionGracePeriodSeconds")
-            if r.kind == "Pod" and grace is not None and cur is not None and grace < cur:
-                if grace == 0 and not md.get("finalizers"):
-                    return 200, self._pod_gone_mounted(r, old)
+            if r.kind == "Pod" and not md.get("finalizers") and \
+                    (not cur or (grace is not None and grace == 0)):
+                return 200, self._pod_gone_mounted(r, old)
+            if r.kind == "Pod" and grace is not None and cur and grace < cur:
                 new = jcopy(old)
+                due = calendar.timegm(time.strptime(md["deletionTimestamp"],
+                                                    "%Y-%m-%dT%H:%M:%SZ")) - cur + grace
                 new["metadata"]["deletionGracePeriodSeconds"] = grace
                 new["metadata"]["deletionTimestamp"] = time.strftime(
-                    "%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + grace))
+                    "%Y-%m-%dT%H:%M:%SZ", time.gmtime(due))
                 self._store_update(r, new, old)
                 return 200, jcopy(new)
             return 200, jcopy(old)

@@ -276,4 +276,13 @@ test_expect_success 'files back after the removal: manifests again' '
 	test_cmp expect actual
 '
 
+test_expect_success 'startup down=0: the pod still gets a grace period of one second, never a force delete' '
+	ct_conf 106 "startup: order=1,down=0" &&
+	ct_conf 107 "startup: down=45" &&
+	syncd --once 2>err &&
+	docs 106 && docs 107 &&
+	echo "pod(\"ct-106\")[\"terminationGracePeriodSeconds\"] == 1" | json_assert docs-106.json &&
+	echo "pod(\"ct-107\")[\"terminationGracePeriodSeconds\"] == 45" | json_assert docs-107.json
+'
+
 test_done

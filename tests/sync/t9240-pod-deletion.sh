@@ -4,9 +4,10 @@
 # has stopped it and unmounted its volumes; a force delete
 # (gracePeriodSeconds 0) drops the object at once and leaves the volumes
 # mounted a while, and a PVC deleted then is counted as deleted in use (a
-# real CSI driver: "Volume ... is still used"). pct stop never force-deletes;
-# pct reboot returns only once the new pod runs; destroy and rollback delete
-# or replace volumes only once the pod is gone.
+# real CSI driver: "Volume ... is still used"). pct stop never force-deletes
+# (during a shutdown it shortens the grace period); pct reboot returns only
+# once the new pod runs; destroy and rollback delete or replace volumes only
+# once the pod is gone.
 . "$(dirname "$0")/../cli/test-lib.sh"
 . "$top_srcdir/tests/sync/fake-lib.sh"
 . "$top_srcdir/tests/sync/agent-lib.sh"
@@ -68,6 +69,23 @@ test_expect_success 'pct reboot returns once the new pod runs, three times in a 
 	done
 '
 
+# pod_deletes VMID: how many DELETEs of the CT's pod the fake saw
+pod_deletes () {
+	fake_log_count DELETE "/pods/ct-$1-0\$"
+}
+
+test_expect_success 'pct stop during a long shutdown shortens the pod'"'"'s grace period' '
+	n=$(pod_deletes 300) &&
+	{ pct shutdown 300 --timeout 600 >shutdown.out 2>&1 & } &&
+	wait_for 30 pod_has 300 "d[\"metadata\"].get(\"deletionGracePeriodSeconds\", 0) > 1" true &&
+	pct stop 300 &&
+	wait &&
+	test "$(pod_deletes 300)" = $((n + 2)) &&
+	test "$(grace_of_last_pod_delete 300)" = 1 &&
+	status_is 300 stopped &&
+	pct start 300
+'
+
 test_expect_success 'pct rollback of a running CT: the volumes are replaced once the pod is gone' '
 	pct start 302 &&
 	pct snapshot 302 s1 &&
@@ -96,6 +114,7 @@ test_expect_success 'pct destroy --force of a running CT: the pod goes gracefull
 '
 
 test_expect_success 'the fake counts a PVC deleted while a force-deleted pod still has it mounted' '
+	fake_ctl POST /_fake/config "{\"pod_termination_delay\": 60}" >/dev/null &&
 	fake_api POST $PVC "{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolumeClaim\",\"metadata\":{\"name\":\"scratch\"},\"spec\":{\"accessModes\":[\"ReadWriteOnce\"],\"resources\":{\"requests\":{\"storage\":\"1Gi\"}}}}" >/dev/null &&
 	fake_api POST $NS/pods "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"scratch\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}],\"volumes\":[{\"name\":\"v\",\"persistentVolumeClaim\":{\"claimName\":\"scratch\"}}]}}" >/dev/null &&
 	wait_for 30 pod_phase_is scratch Running &&
