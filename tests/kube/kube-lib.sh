@@ -29,6 +29,10 @@
 #   mounted PV              a mount of that PV exists on the node
 #   volume_released PV      not mounted, and never deleted while in use
 #   kube_events             the namespace's events, one line each (for messages)
+#   kube_agent_restart      the agent again, with corral.conf as it now is
+#
+# Cluster-scoped objects a script creates go into KUBE_CLUSTER_OBJECTS
+# (KIND/NAME ...): deleted at exit.
 #
 # wait_for 'COMMANDS' [SECONDS] and the agent helpers come from
 # tests/sync/syncd-lib.sh.
@@ -116,6 +120,10 @@ kube_cleanup () {
 	_kc_rc=$?
 	syncd_cleanup_agent
 	tmux -S "$TMUX_SOCKET" kill-server >/dev/null 2>&1 || true
+	# cluster-scoped objects a test made (KIND/NAME ...): no namespace takes them along
+	for _kc_o in ${KUBE_CLUSTER_OBJECTS:-}; do
+		kubectl --kubeconfig="$KUBECONFIG" delete "$_kc_o" --ignore-not-found >/dev/null 2>&1 || true
+	done
 	if [ -n "${KNS:-}" ]; then
 		kubectl --kubeconfig="$KUBECONFIG" delete namespace "$KNS" --wait=false \
 			>/dev/null 2>&1 || true
