@@ -2,9 +2,10 @@
 # The permissions corral-syncd.8 lists are the ones it needs: the agent runs
 # with a service account bound to exactly the rules of the man page (read
 # from doc/corral-syncd.8 itself, so the two cannot drift) and drives a CT
-# through create, start, a hot and a pending set, reboot, a start that fails
-# (it reads Events), snapshot, rollback, stop and destroy; user namespaces
-# are still detected from the nodes; no request of the agent is forbidden.
+# and pct through create, start, exec, a hot and a pending set, reboot, a
+# start that fails (it reads Events), snapshot, rollback, stop and destroy;
+# user namespaces are still detected from the nodes; no request of the agent
+# is forbidden.
 . "$(dirname "$0")/../cli/test-lib.sh"
 . "$top_srcdir/tests/kube/kube-lib.sh"
 
@@ -26,8 +27,8 @@ man_rules () {
 
 # sa_kubeconfig FILE: a kubeconfig with the service account's token
 sa_kubeconfig () {
-	_server=$(kubectl --kubeconfig="$KUBECONFIG" config view --raw --minify -o jsonpath='{.clusters[0].cluster.server}') &&
-	_ca=$(kubectl --kubeconfig="$KUBECONFIG" config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}') &&
+	_server=$(kubectl --kubeconfig="$KUBECONFIG" config view --raw --flatten --minify -o jsonpath='{.clusters[0].cluster.server}') &&
+	_ca=$(kubectl --kubeconfig="$KUBECONFIG" config view --raw --flatten --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}') &&
 	_token=$(kc create token "$SA" --duration=1h) &&
 	[ -n "$_server" ] && [ -n "$_ca" ] && [ -n "$_token" ] &&
 	cat >"$1" <<-EOF
@@ -73,7 +74,7 @@ test_expect_success 'create, start, a hot and a pending set, reboot: all with th
 
 test_expect_success 'user namespaces are still detected from the nodes' '
 	if [ "$VERSION" = v1.28.7 ]; then
-		pct status 840 --verbose | grep -q "^userns: 0 (.*the nodes"
+		pct status 840 --verbose | grep -q "^userns: 0 (not supported by the cluster: node $NODE reports no runtime handlers"
 	else
 		pct status 840 --verbose | grep -qx "userns: 1 (detected from the nodes: the node supports them)"
 	fi
