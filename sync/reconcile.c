@@ -716,6 +716,29 @@ grace_shortens(const cJSON *pod, long grace)
 	return (grace < POD_GRACE_MIN ? POD_GRACE_MIN : grace) < cur->valuedouble;
 }
 
+/*
+ * A stop or shutdown deletes the pod before the StatefulSet goes to zero
+ * replicas: the StatefulSet controller deletes the pods it scales away with
+ * their own grace period (startup: down=, 60 s), and the API server never
+ * lengthens a pending deletion, so a pct shutdown --timeout longer than that
+ * would be cut short whenever the controller came first. With the pod
+ * terminating the controller leaves it alone. (Should the scale-down then
+ * fail, the controller makes the pod again once the old one is gone; the
+ * next pass stops it again.)
+ */
+static int
+stop_pod_first(struct syncd *sd, struct ct *ct, const struct state *st, struct pct_error **err)
+{
+	_cleanup_free_ char *podname = xasprintf("ct-%u-0", ct->vmid);
+	const cJSON *pod = syncd_cache_get(sd, KIND_POD, podname);
+	int ret;
+
+	if (!pod || syncd_pod_terminating(ct, pod) || !strcmp(st->power, "running") || st->grace < 0)
+		return 0;
+	ret = delete_pod(sd, ct, pod, st->grace, err);
+	return ret < 0 ? ret : 0;
+}
+
 /* stop/shutdown grace periods and reboot requests act on the pod itself */
 static int
 handle_pod(struct syncd *sd, struct ct *ct, struct state *st, struct pct_error **err)
@@ -864,6 +887,12 @@ locked_power(struct syncd *sd, struct ct *ct, const char *lock, struct state *st
 			syncd_log_ct(sd, ct, "CT %u: %s", ct->vmid, msg);
 		}
 		return 0;
+	}
+	if (!cJSON_IsNumber(r) || r->valueint != want) {
+		int sret = stop_pod_first(sd, ct, st, err);
+
+		if (sret < 0)
+			return sret;
 	}
 	if (!cJSON_IsNumber(r) || r->valueint != want) {
 		_cleanup_free_ char *path = kube_path(syncd_kinds[KIND_STATEFULSET].group_version,
@@ -1072,6 +1101,9 @@ syncd_reconcile_one(struct syncd *sd, struct ct *ct, struct pct_error **err)
 	} else {
 		const cJSON *o;
 
+		ret = stop_pod_first(sd, ct, &st, err);
+		if (ret < 0)
+			goto out;
 		cJSON_ArrayForEach(o, d.objects)
 		{
 			ret = apply_object(sd, ct, o, &wrote, err);
