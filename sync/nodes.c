@@ -83,18 +83,17 @@ node_slot(const struct syncd_userns *u, const char *name, bool *found)
 static void
 node_put(struct syncd_userns *u, const cJSON *node)
 {
-	const cJSON *name = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(node, "metadata"), "name");
+	const char *name = js(jget(node, "metadata", "name", NULL));
 	bool found;
 	size_t i;
 
-	if (!cJSON_IsString(name))
+	if (!name)
 		return;
-	i = node_slot(u, name->valuestring, &found);
+	i = node_slot(u, name, &found);
 	if (!found) {
 		u->nodes = xgrow(u->nodes, u->nnodes + 1, &u->anodes, sizeof(*u->nodes));
 		memmove(&u->nodes[i + 1], &u->nodes[i], (u->nnodes - i) * sizeof(*u->nodes));
-		u->nodes[i].name = xstrdup(name->valuestring);
+		u->nodes[i].name = xstrdup(name);
 		u->nnodes++;
 	}
 	u->nodes[i].support = userns_node_support(node);
@@ -103,14 +102,13 @@ node_put(struct syncd_userns *u, const cJSON *node)
 static void
 node_remove(struct syncd_userns *u, const cJSON *node)
 {
-	const cJSON *name = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(node, "metadata"), "name");
+	const char *name = js(jget(node, "metadata", "name", NULL));
 	bool found;
 	size_t i;
 
-	if (!cJSON_IsString(name))
+	if (!name)
 		return;
-	i = node_slot(u, name->valuestring, &found);
+	i = node_slot(u, name, &found);
 	if (!found)
 		return;
 	free(u->nodes[i].name);

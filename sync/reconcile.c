@@ -452,17 +452,18 @@ delete_pod(struct syncd *sd, struct ct *ct, const cJSON *pod, long grace, struct
  * The CT's pod is on its way out: it has a deletionTimestamp, or it is the pod
  * the agent deleted (the watch can bring an older copy of it after the
  * answer). Once the cache holds another pod or none, that uid is forgotten.
+ * ct may be NULL (a CT the agent has not seen): the deletionTimestamp alone.
  */
 bool
 syncd_pod_terminating(struct ct *ct, const cJSON *pod)
 {
 	const char *uid = pod ? js(jget(pod, "metadata", "uid", NULL)) : NULL;
 
-	if (ct->deleted_pod_uid && (!uid || strcmp(uid, ct->deleted_pod_uid) != 0)) {
+	if (ct && ct->deleted_pod_uid && (!uid || strcmp(uid, ct->deleted_pod_uid) != 0)) {
 		free(ct->deleted_pod_uid);
 		ct->deleted_pod_uid = NULL;
 	}
-	return pod && (jget(pod, "metadata", "deletionTimestamp", NULL) || ct->deleted_pod_uid);
+	return pod && (jget(pod, "metadata", "deletionTimestamp", NULL) || (ct && ct->deleted_pod_uid));
 }
 
 /* Does the cluster hold anything of this CT (orphan PVCs included)? */

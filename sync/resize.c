@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jget.h"
 #include "pctconf.h"
 #include "pct-util.h"
 #include "resize.h"
@@ -187,30 +188,18 @@ resize_restart_hash(const cJSON *template, char out[41])
 	cJSON_Delete(copy);
 }
 
-static const char *
-sget(const cJSON *o, const char *a, const char *b, const char *c)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, a);
-
-	if (b)
-		v = cJSON_GetObjectItemCaseSensitive(v, b);
-	if (c)
-		v = cJSON_GetObjectItemCaseSensitive(v, c);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 /* What the kubelet says of a resize it has not carried out, or NULL. */
 static char *
 resize_state(const cJSON *pod)
 {
 	const cJSON *c;
-	const char *old = sget(pod, "status", "resize", NULL); /* before 1.33 */
+	const char *old = js(jget(pod, "status", "resize", NULL)); /* before 1.33 */
 
 	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(
 				      cJSON_GetObjectItemCaseSensitive(pod, "status"), "conditions"))
 	{
-		const char *t = sget(c, "type", NULL, NULL), *s = sget(c, "status", NULL, NULL);
-		const char *r = sget(c, "reason", NULL, NULL), *m = sget(c, "message", NULL, NULL);
+		const char *t = js(jget(c, "type", NULL, NULL)), *s = js(jget(c, "status", NULL, NULL));
+		const char *r = js(jget(c, "reason", NULL, NULL)), *m = js(jget(c, "message", NULL, NULL));
 
 		if (!t || !s || strcmp(s, "True"))
 			continue;
@@ -238,7 +227,7 @@ status_resources(const cJSON *pod, const char *name)
 	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(
 				      cJSON_GetObjectItemCaseSensitive(pod, "status"), "containerStatuses"))
 	{
-		const char *n = sget(c, "name", NULL, NULL);
+		const char *n = js(jget(c, "name", NULL, NULL));
 
 		if (n && !strcmp(n, name))
 			return cJSON_GetObjectItemCaseSensitive(c, "resources");
@@ -249,12 +238,12 @@ status_resources(const cJSON *pod, const char *name)
 bool
 resize_pending_restart(const cJSON *pod, const cJSON *sts, char **why)
 {
-	const char *rev = sget(pod, "metadata", "labels", "controller-revision-hash");
-	const char *upd = sget(sts, "status", "updateRevision", NULL);
-	const char *ph = sget(pod, "metadata", "annotations", ANN_RESTART_HASH);
+	const char *rev = js(jget(pod, "metadata", "labels", "controller-revision-hash"));
+	const char *upd = js(jget(sts, "status", "updateRevision", NULL));
+	const char *ph = js(jget(pod, "metadata", "annotations", ANN_RESTART_HASH));
 	const cJSON *tmpl = cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetObjectItemCaseSensitive(sts, "spec"), "template");
-	const char *th = sget(tmpl, "metadata", "annotations", ANN_RESTART_HASH);
+	const char *th = js(jget(tmpl, "metadata", "annotations", ANN_RESTART_HASH));
 	const cJSON *want, *spec, *actual;
 
 	if (why)

@@ -243,10 +243,8 @@ pod_running(struct syncd *sd, unsigned vmid)
 
 	if (!sd->kube_mode)
 		return true;
-	struct ct *ct = syncd_ct(sd, vmid, false);
-
 	pod = syncd_cache_get(sd, KIND_POD, name);
-	if (!pod || (ct ? syncd_pod_terminating(ct, pod) : jget(pod, "metadata", "deletionTimestamp", NULL) != NULL))
+	if (!pod || syncd_pod_terminating(syncd_ct(sd, vmid, false), pod))
 		return false;
 	phase = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "status"), "phase");
 	cs = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "status"),

@@ -19,28 +19,10 @@
 #include <time.h>
 
 #include "desired.h"
+#include "jget.h"
 #include "kube.h"
 #include "pctconf.h"
 #include "settings.h"
-
-/* o[a][b][c] (b and c may be NULL), and a JSON string's text or NULL */
-static inline const cJSON *
-jget(const cJSON *o, const char *a, const char *b, const char *c)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, a);
-
-	if (b)
-		v = cJSON_GetObjectItemCaseSensitive(v, b);
-	if (c)
-		v = cJSON_GetObjectItemCaseSensitive(v, c);
-	return v;
-}
-
-static inline const char *
-js(const cJSON *v)
-{
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 /* Kinds we manage, in apply order. */
 enum syncd_kind {
@@ -298,7 +280,7 @@ const char *syncd_volume_resize_error(const struct ct *ct, const char *pvc);
 int syncd_pvc_ready(struct syncd *sd, struct ct *ct, const cJSON *pvc, char **why);
 /* Look at the CT again at monotonic time t, though nothing changes. */
 void syncd_recheck(struct ct *ct, double t);
-/* reconcile.c: the CT's pod is going (deletionTimestamp, or the agent deleted it) */
+/* reconcile.c: the CT's pod is going (deletionTimestamp, or the agent deleted it; ct may be NULL) */
 bool syncd_pod_terminating(struct ct *ct, const cJSON *pod);
 
 /* manifests.c */
