@@ -578,11 +578,28 @@ kube_get(struct kube *k, const char *path, cJSON **obj, struct pct_error **err)
 	return 0;
 }
 
+/* GET a list: the answer must have an items array */
+static int
+get_list(struct kube *k, const char *path, const char *query, cJSON **list,
+	 struct pct_error **err)
+{
+	_cleanup_(cjson_deletep) cJSON *r = NULL;
+	int ret;
+
+	ret = request_ok(k, "GET", path, query, NULL, NULL, &r, err);
+	if (ret < 0)
+		return ret;
+	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(r, "items")))
+		return pct_error_set(err, KUBE_E_TRANSPORT, "GET %s: the answer is not a list",
+				     path);
+	*list = steal_ptr(r);
+	return 0;
+}
+
 int
 kube_list_page(struct kube *k, const char *path, const char *label_selector, long limit,
 	       const char *continue_token, cJSON **list, struct pct_error **err)
 {
-	_cleanup_(cjson_deletep) cJSON *r = NULL;
 	struct strbuf query = STRBUF_INIT;
 	int ret;
 
@@ -598,15 +615,9 @@ kube_list_page(struct kube *k, const char *path, const char *label_selector, lon
 
 		strbuf_addf(&query, "%scontinue=%s", query.len ? "&" : "", tok);
 	}
-	ret = request_ok(k, "GET", path, query.len ? query.buf : NULL, NULL, NULL, &r, err);
+	ret = get_list(k, path, query.len ? query.buf : NULL, list, err);
 	strbuf_release(&query);
-	if (ret < 0)
-		return ret;
-	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(r, "items")))
-		return pct_error_set(err, KUBE_E_TRANSPORT, "GET %s: the answer is not a list",
-				     path);
-	*list = steal_ptr(r);
-	return 0;
+	return ret;
 }
 
 int
@@ -620,19 +631,10 @@ int
 kube_list_fields(struct kube *k, const char *path, const char *field_selector, cJSON **list,
 		 struct pct_error **err)
 {
-	_cleanup_(cjson_deletep) cJSON *r = NULL;
 	_cleanup_free_ char *sel = kube_escape(field_selector);
 	_cleanup_free_ char *query = xasprintf("fieldSelector=%s", sel);
-	int ret;
 
-	ret = request_ok(k, "GET", path, query, NULL, NULL, &r, err);
-	if (ret < 0)
-		return ret;
-	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(r, "items")))
-		return pct_error_set(err, KUBE_E_TRANSPORT, "GET %s: the answer is not a list",
-				     path);
-	*list = steal_ptr(r);
-	return 0;
+	return get_list(k, path, query, list, err);
 }
 
 int
