@@ -130,6 +130,13 @@ b = d[-1].get("body") if d else None
 print(b.get("gracePeriodSeconds", "none") if isinstance(b, dict) else "none")' "$1"
 }
 
+# section FILE NAME: the lines of section [NAME] ("main" for the main one)
+section () {
+	awk -v want="$2" '
+		/^\[/ { cur = substr($0, 2, length($0) - 2); next }
+		{ if (cur == "" && want == "main" || cur == want) print }' "$1"
+}
+
 # agent_log_has REGEX: the agent logged a matching line
 agent_log_has () {
 	grep -q "$1" "$TRASH/syncd.log"

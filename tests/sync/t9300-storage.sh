@@ -14,13 +14,6 @@ CONF=$CORRAL_CONFDIR
 VS=$SNAPS/volumesnapshots
 PVC=$NS/persistentvolumeclaims
 
-# section FILE NAME: the lines of section [NAME] ("main" for the main one)
-section () {
-	awk -v want="$2" '
-		/^\[/ { cur = substr($0, 2, length($0) - 2); next }
-		{ if (cur == "" && want == "main" || cur == want) print }' "$1"
-}
-
 # vs_ready NAME: the VolumeSnapshot is ready to use
 vs_ready () {
 	kget "$VS/$1" "$TRASH/.vs" && json_is "$TRASH/.vs" 'd["status"]["readyToUse"]' true

@@ -14,13 +14,6 @@ VS=$SNAPS/volumesnapshots
 PVC=$NS/persistentvolumeclaims
 SC=/apis/storage.k8s.io/v1/storageclasses
 
-# section FILE NAME: the lines of section [NAME] ("main" for the main one)
-section () {
-	awk -v want="$2" '
-		/^\[/ { cur = substr($0, 2, length($0) - 2); next }
-		{ if (cur == "" && want == "main" || cur == want) print }' "$1"
-}
-
 # mark_ready NAME: the snapshot controller says it is ready (snapshot_ready: manual)
 mark_ready () {
 	fake_ctl POST /_fake/volumesnapshot "{\"name\": \"$1\", \"ready\": true}" >/dev/null

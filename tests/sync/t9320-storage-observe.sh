@@ -13,13 +13,6 @@ CONF=$CORRAL_CONFDIR
 PVC=$NS/persistentvolumeclaims
 SC=/apis/storage.k8s.io/v1/storageclasses
 
-# section FILE NAME: the lines of section [NAME] ("main" for the main one)
-section () {
-	awk -v want="$2" '
-		/^\[/ { cur = substr($0, 2, length($0) - 2); next }
-		{ if (cur == "" && want == "main" || cur == want) print }' "$1"
-}
-
 # pvc_is NAME EXPR VALUE: EXPR (json_eval) on the PVC gives VALUE
 pvc_is () {
 	kget $PVC/$1 "$TRASH/.pvc" && json_is "$TRASH/.pvc" "$2" "$3"
